@@ -1,0 +1,47 @@
+# listwarden — `make help` lists the targets. Every target sets up what it needs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_HOME ?= .listwarden-demo
+
+.DEFAULT_GOAL := help
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[postgres,hsm,dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP) ## Create .venv and install the package with its extras
+
+system-deps: ## Install Debian packages the tests need when missing (PostgreSQL, softhsm2, age)
+	@bash scripts/system-deps.sh
+
+postgres: ## Make sure a PostgreSQL server answers on 127.0.0.1:5432
+	@bash scripts/ensure-postgres.sh
+
+demo: venv ## Generate the synthetic Matrix in $(DEMO_HOME), print the summary and serve
+	rm -rf $(DEMO_HOME)
+	LISTWARDEN_HOME=$(DEMO_HOME) $(BIN)/listwarden demo $(DEMO_ARGS)
+
+test: venv system-deps postgres ## Run the whole test suite on SQLite and PostgreSQL
+	$(BIN)/pytest -q -W error
+
+lint: venv ## ruff, mypy and the layer contracts
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy src
+	$(BIN)/lint-imports
+
+bench: venv ## Run the benchmarks (BENCH_ARGS="--only core --json")
+	$(BIN)/listwarden bench $(BENCH_ARGS)
+
+clean: ## Remove the virtual environment and demo data
+	rm -rf $(VENV) $(DEMO_HOME)
+
+.PHONY: help venv system-deps postgres demo test lint bench clean

@@ -1,0 +1,1 @@
+"""listwarden: a register for sensitive lists of people, lawful by construction."""

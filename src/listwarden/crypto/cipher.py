@@ -1,0 +1,124 @@
+"""Field encryption as the services layer sees it: seal, open and erase by subject.
+
+Each person's fields are sealed under their own data key (from the :class:`KeyStore`) with
+associated data naming table, row and field. Erasing a person destroys that key, after which
+every copy of their fields, in the database and in its backups, is unreadable.
+
+Monitoring data (identity code, self-defined ethnicity, birth month; law 9) is sealed under the
+one equality key, so that aggregate equality reports need not unwrap a key per person, and
+operational code never asks for it. The record holds nothing that identifies the person; it is
+deleted with them, and what remains of it in old database backups is pseudonymous and goes when
+those backups age out (see docs/decisions/0002-key-hierarchy-and-erasure.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from listwarden.crypto.envelope import Envelope, field_aad
+from listwarden.crypto.keystore import KeyStore
+from listwarden.domain.errors import KeyUnavailable
+
+EQUALITY_KEY = "equality"
+MONITORING_TABLE = "monitoring"
+
+SealedField = tuple[str, str, str, str, bytes]
+"""``(subject_id, table, record_id, field, blob)``: one sealed value and where it lives."""
+
+
+class SubjectCipher:
+    """Seals each person's fields under their own data key; erasure destroys the key."""
+
+    def __init__(self, keystore: KeyStore) -> None:
+        self.keystore = keystore
+        self._fresh: dict[str, bytes] = {}
+
+    def new_subject_key(self, subject_id: str) -> None:
+        """Create the person's data key; ``Conflict`` if they already have one."""
+        self.new_subject_keys([subject_id])
+
+    def new_subject_keys(self, subject_ids: Iterable[str]) -> None:
+        """Create data keys for many new people in one key-store transaction.
+
+        The new keys are kept for sealing their first fields, which saves a key-store round
+        trip per field while a batch of new people is written.
+        """
+        self._fresh = self.keystore.create_data_keys(subject_ids)
+
+    def seal(self, subject_id: str, table: str, record_id: str, field: str, value: str) -> bytes:
+        key = self._fresh.get(subject_id) or self.keystore.data_key(subject_id)
+        return Envelope(key).seal(value.encode("utf-8"), field_aad(table, record_id, field))
+
+    def open(self, subject_id: str, table: str, record_id: str, field: str, blob: bytes) -> str:
+        """The value; ``KeyUnavailable`` once erased, ``CiphertextTampered`` if moved or altered."""
+        key = self.keystore.data_key(subject_id)
+        return Envelope(key).open(blob, field_aad(table, record_id, field)).decode("utf-8")
+
+    def open_many(self, items: Iterable[SealedField]) -> list[str]:
+        """Open many fields of many people, fetching all their keys in one bulk query."""
+        batch = list(items)
+        keys = self.keystore.data_keys({item[0] for item in batch})
+        envelopes: dict[str, Envelope] = {}
+        out: list[str] = []
+        for subject_id, table, record_id, field, blob in batch:
+            envelope = envelopes.get(subject_id)
+            if envelope is None:
+                key = keys.get(subject_id)
+                if key is None:
+                    raise KeyUnavailable(f"no data key for {subject_id!r}: erased or never keyed")
+                envelope = envelopes[subject_id] = Envelope(key)
+            out.append(envelope.open_field(blob, table, record_id, field).decode("utf-8"))
+        return out
+
+    def erase_subject(self, subject_id: str) -> None:
+        """Destroy the person's data key; idempotent (erasing twice is not an error)."""
+        self._fresh.pop(subject_id, None)
+        self.keystore.destroy(subject_id)
+
+    def seal_monitoring(self, record_id: str, field: str, value: str) -> bytes:
+        """Seal a monitoring field under the equality key, bound to its record and field."""
+        return self._equality().seal(
+            value.encode("utf-8"), field_aad(MONITORING_TABLE, record_id, field)
+        )
+
+    def open_monitoring(self, record_id: str, field: str, blob: bytes) -> str:
+        return (
+            self._equality()
+            .open(blob, field_aad(MONITORING_TABLE, record_id, field))
+            .decode("utf-8")
+        )
+
+    def _equality(self) -> Envelope:
+        return Envelope(self.keystore.system_key(EQUALITY_KEY))
+
+
+class UnsafePlaintextCipher:
+    """NOT ENCRYPTION: stores fields as UTF-8. The baseline for benchmarks only, never for data."""
+
+    def new_subject_keys(self, subject_ids: Iterable[str]) -> None:
+        del subject_ids
+
+    def new_subject_key(self, subject_id: str) -> None:
+        del subject_id
+
+    def seal(self, subject_id: str, table: str, record_id: str, field: str, value: str) -> bytes:
+        del subject_id, table, record_id, field
+        return value.encode("utf-8")
+
+    def open(self, subject_id: str, table: str, record_id: str, field: str, blob: bytes) -> str:
+        del subject_id, table, record_id, field
+        return blob.decode("utf-8")
+
+    def open_many(self, items: Iterable[SealedField]) -> list[str]:
+        return [blob.decode("utf-8") for _s, _t, _r, _f, blob in items]
+
+    def erase_subject(self, subject_id: str) -> None:
+        del subject_id  # Nothing can be erased: that is why this is unsafe.
+
+    def seal_monitoring(self, record_id: str, field: str, value: str) -> bytes:
+        del record_id, field
+        return value.encode("utf-8")
+
+    def open_monitoring(self, record_id: str, field: str, blob: bytes) -> str:
+        del record_id, field
+        return blob.decode("utf-8")

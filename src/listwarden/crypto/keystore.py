@@ -1,0 +1,405 @@
+"""The key store: per-person data keys and named system keys, wrapped by a KEK, in a database apart.
+
+Destroying a person's data key is how they are erased from every copy of the main database
+(crypto-shredding, law 5). So the key store keeps nothing once a key is destroyed: on SQLite the
+row is overwritten (``secure_delete``) and the write-ahead log is checkpointed and truncated at
+once; on PostgreSQL the caller runs :meth:`KeyStore.vacuum`.
+
+Unwrapped keys are cached per process (LRU). Every worker must stop serving a key as soon as any
+worker destroys it, so each destruction bumps a ``generation`` counter in the store, in the same
+transaction as the delete, and a worker reads that counter (one primary-key lookup) before it
+trusts its cache: by default on every call, or at most every ``max_staleness`` seconds if the
+caller accepts that window. A moved counter empties the cache. ``open_many`` checks once a batch.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Connection, Table, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from listwarden.crypto.envelope import KEY_BYTES
+from listwarden.crypto.keycache import CacheKey, KeyCache
+from listwarden.crypto.keystore_schema import (
+    GENERATION,
+    append_ledger,
+    backup_sqlite,
+    data_keys,
+    erasure_ledger,
+    init_generation,
+    keystore_state,
+    make_keystore_engine,
+    metadata,
+    run_outside_transaction,
+    system_keys,
+)
+from listwarden.crypto.providers import KeyProvider, MultiKeyProvider
+from listwarden.crypto.rotation import Progress, Rotation
+from listwarden.domain.errors import Conflict, CryptoError, InvalidInput, KeyUnavailable
+
+log = logging.getLogger(__name__)
+
+_FETCH_CHUNK = 10_000  # Owners per bulk query: well under SQLite's and PostgreSQL's parameter caps.
+_LEDGER_PAGE = 1_000
+DATA, SYSTEM = "data", "system"
+
+
+class KeyStoreUnsupportedError(CryptoError):
+    """The operation is not available on this key store's database (file backup of PostgreSQL)."""
+
+    slug = "keystore-unsupported"
+
+
+@dataclass(frozen=True, slots=True)
+class ErasureRecord:
+    """One line of the erasure ledger: whose key went, when, and the signed certificate's id."""
+
+    seq: int
+    owner_id: str
+    erased_at: datetime
+    certificate_id: str
+    signature: bytes
+
+
+class KeyStore:
+    """Wrapped data keys and system keys in a database of their own; see the module docstring.
+
+    ``provider`` wraps new keys; ``old_providers`` can still unwrap keys wrapped before a rotation.
+    ``cache_size`` bounds the unwrapped keys held in memory (0 disables the cache).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        provider: KeyProvider,
+        *,
+        old_providers: Sequence[KeyProvider] = (),
+        cache_size: int = 50_000,
+        max_staleness: float = 0.0,
+    ) -> None:
+        self.url = url
+        try:
+            self._engine = make_keystore_engine(url)
+        except OSError as exc:
+            raise KeyUnavailable(f"cannot open the key store: {exc.strerror}") from None
+        self._reader = self._engine.execution_options(sqlite_begin="DEFERRED")
+        self._is_sqlite = self._engine.dialect.name == "sqlite"
+        self._providers = MultiKeyProvider(provider, *old_providers)
+        self._cache = KeyCache(cache_size)
+        self._max_staleness = max_staleness
+        self._checked_at = float("-inf")
+        try:
+            metadata.create_all(self._engine)
+            init_generation(self._engine)
+        except OperationalError as exc:
+            self._engine.dispose()
+            raise KeyUnavailable(f"cannot open the key store: {exc.orig}") from None
+
+    @property
+    def provider(self) -> KeyProvider:
+        """The provider new keys are wrapped with."""
+        return self._providers.current
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def clear_cache(self) -> None:
+        """Forget every unwrapped key held in memory (the next use unwraps again)."""
+        self._cache.clear()
+
+    # Data keys, one per person.
+
+    def create_data_key(self, owner_id: str) -> bytes:
+        """Make, wrap and store a new random key for ``owner_id``; ``Conflict`` if one exists.
+
+        Never idempotent: returning an existing key under "create" would hide a caller reusing
+        an owner id, which for an erased-and-recreated person would be a bug worth hearing about.
+        """
+        return self.create_data_keys([owner_id])[owner_id]
+
+    def create_data_keys(self, owner_ids: Iterable[str]) -> dict[str, bytes]:
+        """Create keys for many owners in one transaction; ``Conflict`` (none made) if any exist."""
+        keys = {_check_name(owner_id): secrets.token_bytes(KEY_BYTES) for owner_id in owner_ids}
+        now = datetime.now(UTC)
+        rows = [
+            {
+                "owner_id": owner_id,
+                "kek_id": self.provider.key_id,
+                "wrapped": self.provider.wrap(key),
+                "created_at": now,
+            }
+            for owner_id, key in keys.items()
+        ]
+        if not rows:
+            return {}
+        try:
+            with self._engine.begin() as conn:
+                conn.execute(insert(data_keys), rows)
+        except IntegrityError:
+            raise Conflict("a data key already exists for one of these owners") from None
+        return keys
+
+    def data_key(self, owner_id: str) -> bytes:
+        """The unwrapped key for ``owner_id``; ``KeyUnavailable`` if never created or destroyed."""
+        key = self._get(DATA, owner_id)
+        if key is None:
+            raise KeyUnavailable(f"no data key for {owner_id!r}: never created, or destroyed")
+        return key
+
+    def data_keys(self, owner_ids: Iterable[str]) -> dict[str, bytes]:
+        """Keys for many owners, fetched with one query per 10,000 uncached owners.
+
+        Owners without a key (never created, or destroyed) are left out of the result.
+        """
+        wanted = list(dict.fromkeys(owner_ids))
+        found: dict[str, bytes] = {}
+        with self._reader.connect() as conn:
+            generation = self._observe(conn)
+            missing: list[str] = []
+            for owner_id in wanted:
+                key = self._cache.get((DATA, owner_id))
+                if key is None:
+                    missing.append(owner_id)
+                else:
+                    found[owner_id] = key
+            wrapped: list[tuple[str, bytes]] = []
+            for start in range(0, len(missing), _FETCH_CHUNK):
+                chunk = missing[start : start + _FETCH_CHUNK]
+                query = select(data_keys.c.owner_id, data_keys.c.wrapped).where(
+                    data_keys.c.owner_id.in_(chunk)
+                )
+                wrapped.extend((row.owner_id, row.wrapped) for row in conn.execute(query))
+        unwrap = self._providers.unwrap
+        fetched = {(DATA, owner_id): unwrap(blob) for owner_id, blob in wrapped}
+        self._cache.put_many(fetched, generation=generation)
+        found.update((owner_id, key) for (_kind, owner_id), key in fetched.items())
+        return found
+
+    def destroy(
+        self,
+        owner_id: str,
+        *,
+        certificate_id: str | None = None,
+        signature: bytes | None = None,
+    ) -> bool:
+        """Destroy ``owner_id``'s key; True if there was one. Their fields become unreadable.
+
+        Given ``certificate_id`` and ``signature``, the erasure ledger line is appended in the
+        same transaction, so a key is never gone without its record (nor recorded yet present).
+        """
+        ledger = None
+        if certificate_id is not None or signature is not None:
+            if certificate_id is None or signature is None:
+                raise InvalidInput("a ledger entry needs both certificate_id and signature")
+            ledger = (certificate_id, signature)
+        return self._destroy(data_keys, "owner_id", DATA, [owner_id], ledger) == 1
+
+    def destroy_many(self, owner_ids: Iterable[str]) -> int:
+        """Destroy many owners' keys in one transaction and one WAL purge; the number destroyed."""
+        return self._destroy(data_keys, "owner_id", DATA, list(owner_ids), None)
+
+    # System keys: the equality key, the blind-index key, log period keys.
+
+    def system_key(self, name: str) -> bytes:
+        """The named system key, created (by whichever worker gets there first) if absent."""
+        key = self._get(SYSTEM, _check_name(name))
+        if key is not None:
+            return key
+        key = secrets.token_bytes(KEY_BYTES)
+        row = {
+            "name": name,
+            "kek_id": self.provider.key_id,
+            "wrapped": self.provider.wrap(key),
+            "created_at": datetime.now(UTC),
+        }
+        try:
+            with self._engine.begin() as conn:
+                conn.execute(insert(system_keys), row)
+        except IntegrityError:
+            pass  # Another worker created it first; use theirs.
+        key = self._get(SYSTEM, name)
+        if key is None:
+            raise KeyUnavailable(f"system key {name!r} was destroyed while being created")
+        return key
+
+    def destroy_system_key(self, name: str) -> bool:
+        """Destroy a system key (for example an expired log period's); True if there was one."""
+        return self._destroy(system_keys, "name", SYSTEM, [name], None) == 1
+
+    # Rotation of the key-encryption key.
+
+    def rotate(
+        self,
+        new_provider: KeyProvider,
+        *,
+        batch_size: int = 500,
+        progress: Progress | None = None,
+    ) -> int:
+        """Re-wrap every key not yet under ``new_provider``; the number re-wrapped by this call.
+
+        Resumable: see :mod:`listwarden.crypto.rotation`. ``progress(done, total)`` is called after
+        each committed batch. Afterwards this store wraps new keys with ``new_provider`` and can
+        still unwrap with every provider it knew.
+        """
+        if batch_size < 1:
+            raise InvalidInput("batch_size must be at least 1")
+        new_id = new_provider.key_id
+        old = [p for p in self._providers.providers if p.key_id != new_id]
+        rotation = Rotation(
+            writer=self._engine,
+            reader=self._reader,
+            unwrapper=MultiKeyProvider(new_provider, *old),
+            new_provider=new_provider,
+            batch_size=batch_size,
+            progress=progress,
+        )
+        done = rotation.run()
+        self._providers = MultiKeyProvider(new_provider, *old)
+        return done
+
+    def kek_usage(self) -> dict[str, int]:
+        """How many keys (data and system) are wrapped under each KEK id."""
+        usage: dict[str, int] = {}
+        with self._reader.connect() as conn:
+            for table in (data_keys, system_keys):
+                query = select(table.c.kek_id, func.count()).group_by(table.c.kek_id)
+                for kek_id, count in conn.execute(query):
+                    usage[kek_id] = usage.get(kek_id, 0) + count
+        return usage
+
+    # The erasure ledger.
+
+    def append_erasure(self, owner_id: str, certificate_id: str, signature: bytes) -> int:
+        """Record an erasure certificate; its sequence number in the ledger."""
+        with self._engine.begin() as conn:
+            return append_ledger(conn, owner_id, certificate_id, signature)
+
+    def erasure_ledger(self) -> Iterator[ErasureRecord]:
+        """Every ledger line in order, read a page at a time (no transaction held between pages)."""
+        after = 0
+        while True:
+            with self._reader.connect() as conn:
+                rows = conn.execute(
+                    select(erasure_ledger)
+                    .where(erasure_ledger.c.seq > after)
+                    .order_by(erasure_ledger.c.seq)
+                    .limit(_LEDGER_PAGE)
+                ).all()
+            for row in rows:
+                erased_at = row.erased_at
+                if erased_at.tzinfo is None:  # SQLite keeps no zone; we always write UTC.
+                    erased_at = erased_at.replace(tzinfo=UTC)
+                yield ErasureRecord(
+                    row.seq, row.owner_id, erased_at, row.certificate_id, bytes(row.signature)
+                )
+            if len(rows) < _LEDGER_PAGE:
+                return
+            after = rows[-1].seq
+
+    # Maintenance.
+
+    def backup(self, dest_path: Path) -> None:
+        """Copy a SQLite key store to a new file (mode 0600) with SQLite's online backup API."""
+        if not self._is_sqlite:
+            raise KeyStoreUnsupportedError(
+                "back up a PostgreSQL key store with the database's own tools (pg_dump)"
+            )
+        backup_sqlite(self._engine, dest_path)
+
+    def vacuum(self) -> None:
+        """Rewrite the store so deleted rows leave no trace: ``VACUUM`` outside any transaction."""
+        if self._is_sqlite:
+            run_outside_transaction(self._engine, "VACUUM")
+            self._purge_wal()
+        else:
+            with self._engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("VACUUM data_keys, system_keys")
+
+    # Internals.
+
+    def _get(self, kind: str, name: str) -> bytes | None:
+        cache_key: CacheKey = (kind, name)
+        if time.monotonic() - self._checked_at < self._max_staleness:
+            key = self._cache.get(cache_key)
+            if key is not None:
+                return key
+        table, pk = (
+            (data_keys, data_keys.c.owner_id) if kind == DATA else (system_keys, system_keys.c.name)
+        )
+        with self._reader.connect() as conn:
+            generation = self._observe(conn)
+            key = self._cache.get(cache_key)
+            if key is not None:
+                return key
+            wrapped = conn.execute(select(table.c.wrapped).where(pk == name)).scalar_one_or_none()
+        if wrapped is None:
+            return None
+        key = self._providers.unwrap(wrapped)
+        self._cache.put(cache_key, key, generation=generation)
+        return key
+
+    def _observe(self, conn: Connection) -> int:
+        generation: int = conn.execute(
+            select(keystore_state.c.value).where(keystore_state.c.name == GENERATION)
+        ).scalar_one()
+        self._cache.observe(generation)
+        self._checked_at = time.monotonic()
+        return generation
+
+    def _destroy(
+        self,
+        table: Table,
+        pk_name: str,
+        kind: str,
+        names: list[str],
+        ledger: tuple[str, bytes] | None,
+    ) -> int:
+        if not names:
+            return 0
+        pk = table.c[pk_name]
+        with self._engine.begin() as conn:
+            destroyed = 0
+            for start in range(0, len(names), _FETCH_CHUNK):
+                chunk = names[start : start + _FETCH_CHUNK]
+                destroyed += conn.execute(delete(table).where(pk.in_(chunk))).rowcount
+            if not destroyed:
+                return 0
+            # Increment in place, then read: the row stays locked until commit, so concurrent
+            # destructions get distinct generations and none is lost (which a read-then-write
+            # would allow on PostgreSQL).
+            conn.execute(
+                update(keystore_state)
+                .where(keystore_state.c.name == GENERATION)
+                .values(value=keystore_state.c.value + 1)
+            )
+            new = conn.execute(
+                select(keystore_state.c.value).where(keystore_state.c.name == GENERATION)
+            ).scalar_one()
+            if ledger is not None:
+                append_ledger(conn, names[0], *ledger)
+        self._cache.advance(new - 1, new, [(kind, name) for name in names])
+        if self._is_sqlite:
+            self._purge_wal()
+        return destroyed
+
+    def _purge_wal(self) -> None:
+        """Checkpoint and truncate the WAL, whose older frames still hold the deleted bytes."""
+        busy = run_outside_transaction(self._engine, "PRAGMA wal_checkpoint(TRUNCATE)")
+        if busy:
+            log.warning(
+                "key store WAL could not be truncated (busy); destroyed key bytes may remain "
+                "in it until a later checkpoint"
+            )
+
+
+def _check_name(name: str) -> str:
+    if not name or len(name) > 200:
+        raise InvalidInput("a key owner or name must be 1 to 200 characters")
+    return name

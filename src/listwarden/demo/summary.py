@@ -1,0 +1,46 @@
+"""Printing the demo summary: counts by BCU, category and band, where data is, how to sign in."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from listwarden.demo.generator import MATRIX, DemoSummary
+from listwarden.settings import Settings
+
+
+def print_summary(summary: DemoSummary, settings: Settings) -> None:
+    console = Console()
+    matrix_total = summary.entries_by_list[MATRIX]
+    console.print(f"[bold]listwarden demo[/bold] — synthetic data in {summary.home}")
+    for name, count in summary.entries_by_list.items():
+        console.print(f"  {name}: {count} entries")
+    console.print(
+        f"  Matrix: {summary.zero_score} scoring zero "
+        f"({100 * summary.zero_score / max(matrix_total, 1):.0f}%), "
+        f"{summary.under_16} under 16, {summary.under_18} under 18 "
+        "(each with IAO approval and a safeguarding referral)"
+    )
+    table = Table(title="Matrix entries by BCU")
+    table.add_column("BCU")
+    table.add_column("entries", justify="right")
+    for bcu, count in summary.by_bcu.items():
+        table.add_row(bcu, str(count))
+    console.print(table)
+    bands = ", ".join(
+        f"{band} {count} ({100 * count / max(matrix_total, 1):.0f}%)"
+        for band, count in summary.by_band.items()
+    )
+    console.print(f"  Matrix bands: {bands}")
+    console.print(
+        "  Categories (all lists): " + ", ".join(f"{c} {n}" for c, n in summary.by_category.items())
+    )
+    console.print(f"  Database: {settings.resolved_database_url}")
+    console.print(f"  Key store (kept apart): {settings.resolved_keystore_url}")
+    console.print(f"  Demo API tokens, one per role: {summary.tokens_file}")
+    url = f"https://{settings.host}:{settings.port}"
+    console.print(f"  API: {url}/api/v1 (OpenAPI at {url}/api/v1/openapi.json)")
+    console.print(
+        '  Try: curl -k -H "Authorization: Bearer $(jq -r .officer '
+        f'{summary.tokens_file})" {url}/api/v1/lists'
+    )

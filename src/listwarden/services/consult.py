@@ -1,0 +1,417 @@
+"""Use cases that reveal personal data: consulting an entry, searching a list, finding a person.
+
+Nothing personal is shown without a purpose from the vocabulary and a justification; every
+person shown is logged as one consultation, and a search that finds no one is logged too (law 4).
+Which categories a purpose may see is decided by ``domain.purposes`` alone (law 2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from listwarden.domain.access import (
+    Actor,
+    Permission,
+    require_bcu_scope,
+    require_permission,
+    require_purpose_class,
+    visible_bcus,
+)
+from listwarden.domain.bcu import BOROUGHS_BY_BCU
+from listwarden.domain.errors import InvalidInput, NotFound, Reason
+from listwarden.domain.lists import ListAction, require_list_permits
+from listwarden.domain.purposes import categories_for, class_of, require_category_permitted
+from listwarden.domain.vocabulary import Category, Operation, Outcome, Purpose, PurposeClass
+from listwarden.services.lists import effective_status, get_list
+from listwarden.services.unit_of_work import Attempt, UnitOfWork
+from listwarden.store.tables import Entry, Event, EvidenceItem, IntelligenceItem, Subject
+
+MAX_PAGE = 100
+MIN_JUSTIFICATION = 10
+
+
+@dataclass(frozen=True)
+class Justified:
+    """A purpose and justification, checked once for every use case that reveals data."""
+
+    purpose: Purpose
+    purpose_class: PurposeClass
+    justification: str
+
+
+def require_reason(purpose: str | None, justification: str | None) -> Justified:
+    """Refuse to reveal anything until a known purpose and a real justification are given."""
+    if not purpose:
+        raise InvalidInput(
+            "a purpose is required before personal data is shown",
+            reasons=[Reason("purpose-required", "give a purpose from the vocabulary", "purpose")],
+        )
+    purpose_class = class_of(purpose)
+    text = (justification or "").strip()
+    if len(text) < MIN_JUSTIFICATION:
+        raise InvalidInput(
+            "a justification is required before personal data is shown",
+            reasons=[
+                Reason(
+                    "justification-required",
+                    f"explain why, in at least {MIN_JUSTIFICATION} characters",
+                    "justification",
+                )
+            ],
+        )
+    return Justified(Purpose(purpose), purpose_class, text)
+
+
+@dataclass(frozen=True)
+class EvidenceView:
+    id: str
+    kind: str
+    role: str
+    occurred_on: date
+    gang_related: bool
+    nature: str
+    description: str
+
+
+@dataclass(frozen=True)
+class IntelligenceView:
+    id: str
+    grading: str
+    handling_conditions: str | None
+    source_type: str
+    source_ref: str
+    derived_from_id: str | None
+    nature: str
+    reported_on: date
+    text: str
+
+
+@dataclass(frozen=True)
+class EntrySummary:
+    entry_id: str
+    subject_id: str
+    list_id: str
+    given_name: str
+    family_name: str
+    date_of_birth: date
+    category: str
+    bcu: str
+    band: str | None
+    score: int | None
+    next_review_on: date
+
+
+@dataclass(frozen=True)
+class EntryView:
+    summary: EntrySummary
+    nicknames: list[str]
+    address: str | None
+    child_at_entry: bool
+    evidence: list[EvidenceView]
+    intelligence: list[IntelligenceView]
+
+
+def _summaries(uow: UnitOfWork, rows: Sequence[tuple[Entry, Subject]]) -> list[EntrySummary]:
+    fields = ("given_name", "family_name", "date_of_birth")
+    opened = uow.cipher.open_many(
+        (s.id, "subjects", s.id, f, getattr(s, f"{f}_ct")) for _, s in rows for f in fields
+    )
+    out = []
+    for i, (entry, subject) in enumerate(rows):
+        given, family, dob = opened[3 * i : 3 * i + 3]
+        out.append(
+            EntrySummary(
+                entry_id=entry.id,
+                subject_id=subject.id,
+                list_id=entry.list_id,
+                given_name=given,
+                family_name=family,
+                date_of_birth=date.fromisoformat(dob),
+                category=entry.category,
+                bcu=entry.bcu,
+                band=entry.band,
+                score=entry.score,
+                next_review_on=entry.next_review_on,
+            )
+        )
+    return out
+
+
+def _log_consultations(
+    session: Session,
+    uow: UnitOfWork,
+    actor: Actor,
+    why: Justified,
+    shown: Sequence[EntrySummary],
+    *,
+    list_id: str | None,
+    operation: Operation = Operation.CONSULT,
+) -> None:
+    now = uow.now()
+    base = {
+        "event_version": 1,
+        "occurred_at": now,
+        "outcome": Outcome.DONE.value,
+        "actor_id": actor.id,
+        "purpose": why.purpose.value,
+        "purpose_class": why.purpose_class.value,
+        "justification": why.justification,
+    }
+    if not shown:
+        session.add(Event(**base, operation=operation.value, list_id=list_id, result_count=0))
+        return
+    session.add_all(
+        Event(
+            **base,
+            operation=operation.value,
+            list_id=s.list_id,
+            entry_id=s.entry_id,
+            subject_id=s.subject_id,
+            result_count=len(shown),
+        )
+        for s in shown
+    )
+
+
+def consult_entry(
+    *, uow: UnitOfWork, actor: Actor, entry_id: str, purpose: str | None, justification: str | None
+) -> EntryView:
+    """Show one entry in full, for a purpose its category permits, and log the consultation."""
+    why = require_reason(purpose, justification)
+    require_permission(actor, Permission.ENTRY_CONSULT)
+    require_purpose_class(actor, why.purpose_class)
+    attempt = Attempt(
+        Operation.CONSULT,
+        actor.id,
+        entry_id=entry_id,
+        purpose=why.purpose.value,
+        purpose_class=why.purpose_class.value,
+    )
+    with uow.transaction(attempt) as session:
+        row = session.execute(
+            select(Entry, Subject)
+            .join(Subject, Subject.id == Entry.subject_id)
+            .where(Entry.id == entry_id)
+        ).first()
+        if row is None:
+            raise NotFound(
+                f"no entry {entry_id}", reasons=[Reason("entry-not-found", entry_id, "entry_id")]
+            )
+        entry, subject = row
+        require_bcu_scope(actor, entry.bcu)
+        register_list = get_list(session, entry.list_id)
+        require_list_permits(
+            effective_status(session, register_list, uow.today()),
+            ListAction.CONSULT,
+            why.purpose_class,
+        )
+        require_category_permitted(why.purpose, Category(entry.category))
+        summary = _summaries(uow, [(entry, subject)])[0]
+        view = _detail(session, uow, entry, subject, summary)
+        _log_consultations(session, uow, actor, why, [summary], list_id=entry.list_id)
+        return view
+
+
+def _detail(
+    session: Session, uow: UnitOfWork, entry: Entry, subject: Subject, summary: EntrySummary
+) -> EntryView:
+    sid, opener = subject.id, uow.cipher.open
+    evidence = session.scalars(
+        select(EvidenceItem)
+        .where(EvidenceItem.entry_id == entry.id)
+        .order_by(EvidenceItem.occurred_on)
+    ).all()
+    intelligence = session.scalars(
+        select(IntelligenceItem)
+        .where(IntelligenceItem.entry_id == entry.id)
+        .order_by(IntelligenceItem.reported_on)
+    ).all()
+    return EntryView(
+        summary=summary,
+        nicknames=(
+            opener(sid, "subjects", sid, "nicknames", subject.nicknames_ct).split("\n")
+            if subject.nicknames_ct
+            else []
+        ),
+        address=(
+            opener(sid, "subjects", sid, "address", subject.address_ct)
+            if subject.address_ct
+            else None
+        ),
+        child_at_entry=entry.child_at_entry,
+        evidence=[
+            EvidenceView(
+                e.id,
+                e.kind,
+                e.role,
+                e.occurred_on,
+                e.gang_related,
+                e.nature,
+                opener(sid, "evidence_items", e.id, "description", e.description_ct),
+            )
+            for e in evidence
+        ],
+        intelligence=[
+            IntelligenceView(
+                i.id,
+                f"{i.source_evaluation}{i.intelligence_assessment} {i.handling_code}",
+                i.handling_conditions,
+                i.source_type,
+                i.source_ref,
+                i.derived_from_id,
+                i.nature,
+                i.reported_on,
+                opener(sid, "intelligence_items", i.id, "text", i.text_ct),
+            )
+            for i in intelligence
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    results: list[EntrySummary]
+    total: int
+    offset: int
+    limit: int
+
+
+def search_list(
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    list_id: str,
+    purpose: str | None,
+    justification: str | None,
+    bcu: str | None = None,
+    category: str | None = None,
+    band: str | None = None,
+    offset: int = 0,
+    limit: int = 20,
+) -> SearchPage:
+    """A page of a list's entries the actor may see for this purpose; each one shown is logged."""
+    why = require_reason(purpose, justification)
+    require_permission(actor, Permission.ENTRY_CONSULT)
+    require_purpose_class(actor, why.purpose_class)
+    if not 1 <= limit <= MAX_PAGE or offset < 0:
+        raise InvalidInput(
+            "invalid page",
+            reasons=[
+                Reason("invalid-page", f"limit is 1 to {MAX_PAGE}, offset at least 0", "limit")
+            ],
+        )
+    attempt = Attempt(
+        Operation.CONSULT,
+        actor.id,
+        list_id,
+        purpose=why.purpose.value,
+        purpose_class=why.purpose_class.value,
+    )
+    with uow.transaction(attempt) as session:
+        register_list = get_list(session, list_id)
+        require_list_permits(
+            effective_status(session, register_list, uow.today()),
+            ListAction.CONSULT,
+            why.purpose_class,
+        )
+        if bcu is not None:
+            require_bcu_scope(actor, bcu)
+        query = _search_query(actor, why, list_id, bcu, category, band)
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = session.execute(query.order_by(Entry.id).offset(offset).limit(limit))
+        shown = _summaries(uow, [(entry, subject) for entry, subject in rows])
+        _log_consultations(session, uow, actor, why, shown, list_id=list_id)
+        return SearchPage(shown, int(total), offset, limit)
+
+
+def _search_query(
+    actor: Actor,
+    why: Justified,
+    list_id: str,
+    bcu: str | None,
+    category: str | None,
+    band: str | None,
+) -> Select[Entry, Subject]:
+    permitted = {c.value for c in categories_for(why.purpose_class)}
+    bcus = visible_bcus(actor, BOROUGHS_BY_BCU.keys())
+    query = (
+        select(Entry, Subject)
+        .join(Subject, Subject.id == Entry.subject_id)
+        .where(
+            Entry.list_id == list_id,
+            Entry.category.in_(sorted(permitted)),
+            Entry.bcu.in_(sorted(bcus)),
+        )
+    )
+    if bcu is not None:
+        query = query.where(Entry.bcu == bcu)
+    if category is not None:
+        query = query.where(Entry.category == category)
+    if band is not None:
+        query = query.where(Entry.band == band)
+    return query
+
+
+def find_person(
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    given_name: str,
+    family_name: str,
+    date_of_birth: date,
+    purpose: str | None,
+    justification: str | None,
+) -> list[EntrySummary]:
+    """Every entry, on every list the actor may see, for a person found by blind index.
+
+    A search across lists is a combination (s.62): when it returns entries from more than one
+    list, each person shown is logged with the ``combine`` operation.
+    """
+    why = require_reason(purpose, justification)
+    require_permission(actor, Permission.ENTRY_CONSULT)
+    require_purpose_class(actor, why.purpose_class)
+    index = uow.blind_index.name_dob(given_name, family_name, date_of_birth)
+    attempt = Attempt(
+        Operation.CONSULT,
+        actor.id,
+        purpose=why.purpose.value,
+        purpose_class=why.purpose_class.value,
+    )
+    with uow.transaction(attempt) as session:
+        permitted = {c.value for c in categories_for(why.purpose_class)}
+        bcus = visible_bcus(actor, BOROUGHS_BY_BCU.keys())
+        rows = session.execute(
+            select(Entry, Subject)
+            .join(Subject, Subject.id == Entry.subject_id)
+            .where(
+                Subject.name_dob_index == index,
+                Entry.category.in_(sorted(permitted)),
+                Entry.bcu.in_(sorted(bcus)),
+            )
+            .order_by(Entry.id)
+        ).all()
+        visible = []
+        for entry, subject in rows:
+            status = effective_status(session, get_list(session, entry.list_id), uow.today())
+            if status.value in ("authorised",) or why.purpose_class in (
+                PurposeClass.OVERSIGHT,
+                PurposeClass.RIGHTS,
+            ):
+                visible.append((entry, subject))
+        shown = _summaries(uow, visible)
+        combined = len({s.list_id for s in shown}) > 1
+        _log_consultations(
+            session,
+            uow,
+            actor,
+            why,
+            shown,
+            list_id=None,
+            operation=Operation.COMBINE if combined else Operation.CONSULT,
+        )
+        return shown

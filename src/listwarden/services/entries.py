@@ -1,0 +1,554 @@
+"""Use cases that collect: putting people on a list, and recording evidence and intelligence.
+
+Each checks the list's state (law 1), the category (law 2) and the child rules (law 10), encrypts
+every personal value under the subject's own key, and appends a collection event per entry in
+the same transaction (law 4).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TypeVar
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from listwarden.domain import entries as rules
+from listwarden.domain.access import (
+    Actor,
+    Permission,
+    require_bcu_scope,
+    require_permission,
+    require_purpose_class,
+)
+from listwarden.domain.bcu import require_bcu
+from listwarden.domain.errors import Conflict, InvalidInput, NotFound, Reason
+from listwarden.domain.grading import parse_grading
+from listwarden.domain.lists import ListAction, require_list_permits
+from listwarden.domain.monitoring import (
+    IdentityCode,
+    SelfDefinedEthnicity,
+    parse_identity_code,
+    parse_self_defined,
+)
+from listwarden.domain.purposes import class_of
+from listwarden.domain.vocabulary import (
+    Category,
+    EntryStatus,
+    EvidenceKind,
+    EvidenceRole,
+    Nature,
+    Operation,
+    Outcome,
+    Purpose,
+    Role,
+    SourceType,
+)
+from listwarden.services.events import record_event
+from listwarden.services.lists import effective_status, get_list
+from listwarden.services.unit_of_work import Attempt, UnitOfWork
+from listwarden.store.tables import (
+    Entry,
+    Event,
+    EvidenceItem,
+    IntelligenceItem,
+    MonitoringRecord,
+    RegisterList,
+    Subject,
+    User,
+)
+
+_E = TypeVar("_E", Category, EvidenceKind, EvidenceRole, Nature, SourceType)
+
+
+def _vocab(enum: type[_E], value: str, field_name: str) -> _E:
+    try:
+        return enum(value)
+    except ValueError:
+        raise InvalidInput(
+            f"invalid {field_name} {value!r}",
+            reasons=[
+                Reason(
+                    f"invalid-{field_name.replace('_', '-')}",
+                    f"{field_name} must be one of: {', '.join(e.value for e in enum)}",
+                    field_name,
+                )
+            ],
+        ) from None
+
+
+def _required(value: str | None, field_name: str) -> str:
+    if value is None or not str(value).strip():
+        raise InvalidInput(
+            f"{field_name} is required",
+            reasons=[Reason("missing-field", f"{field_name} is required", field_name)],
+        )
+    return str(value).strip()
+
+
+@dataclass(frozen=True)
+class NewEvidence:
+    kind: str
+    role: str
+    occurred_on: date
+    description: str
+    nature: str = Nature.FACT.value
+    gang_related: bool = False
+
+    def row(
+        self, uow: UnitOfWork, *, subject_id: str, entry_id: str, actor_id: str
+    ) -> dict[str, object]:
+        """Validate and encrypt; the row for ``evidence_items``."""
+        kind = _vocab(EvidenceKind, self.kind, "kind")
+        role = _vocab(EvidenceRole, self.role, "role")
+        nature = _vocab(Nature, self.nature, "nature")
+        text = _required(self.description, "description")
+        item_id = str(uuid.uuid4())
+        return {
+            "id": item_id,
+            "entry_id": entry_id,
+            "kind": kind.value,
+            "role": role.value,
+            "occurred_on": self.occurred_on,
+            "gang_related": self.gang_related,
+            "nature": nature.value,
+            "description_ct": uow.cipher.seal(
+                subject_id, "evidence_items", item_id, "description", text
+            ),
+            "recorded_by": actor_id,
+            "recorded_at": uow.now(),
+        }
+
+
+@dataclass(frozen=True)
+class NewIntelligence:
+    grading: str
+    source_type: str
+    source_ref: str
+    text: str
+    reported_on: date
+    nature: str = Nature.ASSESSMENT.value
+    handling_conditions: str | None = None
+    derived_from_id: str | None = None
+
+    def row(
+        self, uow: UnitOfWork, *, subject_id: str, entry_id: str, actor_id: str
+    ) -> dict[str, object]:
+        """Validate and encrypt; the row for ``intelligence_items``."""
+        graded = parse_grading(self.grading, self.handling_conditions)
+        source = _vocab(SourceType, self.source_type, "source_type")
+        nature = _vocab(Nature, self.nature, "nature")
+        ref = _required(self.source_ref, "source_ref")
+        body = _required(self.text, "text")
+        item_id = str(uuid.uuid4())
+        return {
+            "id": item_id,
+            "entry_id": entry_id,
+            "source_evaluation": graded.source,
+            "intelligence_assessment": graded.intelligence,
+            "handling_code": graded.handling,
+            "handling_conditions": graded.conditions,
+            "source_type": source.value,
+            "source_ref": ref,
+            "derived_from_id": self.derived_from_id,
+            "nature": nature.value,
+            "reported_on": self.reported_on,
+            "text_ct": uow.cipher.seal(subject_id, "intelligence_items", item_id, "text", body),
+            "recorded_by": actor_id,
+            "recorded_at": uow.now(),
+        }
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """A person to put on a list, as the caller supplies them."""
+
+    given_name: str
+    family_name: str
+    date_of_birth: date
+    category: str
+    bcu: str
+    nicknames: Sequence[str] = ()
+    address: str | None = None
+    iao_approval_by: str | None = None
+    safeguarding_referral: str | None = None
+    score: int | None = None
+    band: str | None = None
+    evidence: Sequence[NewEvidence] = ()
+    intelligence: Sequence[NewIntelligence] = ()
+    identity_code: str | None = None
+    self_defined_ethnicity: str | None = None
+
+
+@dataclass
+class _Prepared:
+    item: NewEntry
+    category: Category
+    child: bool
+    index: bytes
+    identity_code: IdentityCode
+    self_defined: SelfDefinedEthnicity
+    subject_id: str = ""
+    new_subject: bool = True
+    entry_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+
+def _prepare(
+    item: NewEntry, *, allowed: Sequence[Category], actor: Actor, today: date, uow: UnitOfWork
+) -> _Prepared:
+    given = _required(item.given_name, "given_name")
+    family = _required(item.family_name, "family_name")
+    if not isinstance(item.date_of_birth, date):
+        raise InvalidInput(
+            "date_of_birth must be a date",
+            reasons=[Reason("invalid-date", "use YYYY-MM-DD", "date_of_birth")],
+        )
+    if item.date_of_birth > today:
+        raise InvalidInput(
+            "date_of_birth is in the future",
+            reasons=[
+                Reason("invalid-date", "a date of birth cannot be in the future", "date_of_birth")
+            ],
+        )
+    category = _vocab(Category, _required(item.category, "category"), "category")
+    rules.require_category_on_list(category, allowed)
+    require_bcu(item.bcu)
+    require_bcu_scope(actor, item.bcu)
+    child = rules.is_child(item.date_of_birth, today)
+    rules.require_child_safeguards(
+        child=child,
+        iao_approval_by=item.iao_approval_by,
+        safeguarding_referral=item.safeguarding_referral,
+    )
+    return _Prepared(
+        item,
+        category,
+        child,
+        uow.blind_index.name_dob(given, family, item.date_of_birth),
+        parse_identity_code(item.identity_code),
+        parse_self_defined(item.self_defined_ethnicity),
+    )
+
+
+def _require_iao_approvers(session: Session, prepared: Sequence[_Prepared]) -> None:
+    approvers = {p.item.iao_approval_by for p in prepared if p.child}
+    if not approvers:
+        return
+    found = set(
+        session.scalars(
+            select(User.id).where(
+                User.id.in_(approvers), User.role == Role.IAO.value, User.active.is_(True)
+            )
+        )
+    )
+    missing = approvers - found
+    if missing:
+        raise InvalidInput(
+            "the approval of a child's entry must be recorded by an IAO",
+            reasons=[
+                Reason(
+                    "iao-approval-invalid", "iao_approval must name an active IAO", "iao_approval"
+                )
+            ],
+        )
+
+
+def _subject_row(uow: UnitOfWork, p: _Prepared) -> dict[str, object]:
+    seal = uow.cipher.seal
+    sid, item = p.subject_id, p.item
+    return {
+        "id": sid,
+        "given_name_ct": seal(sid, "subjects", sid, "given_name", item.given_name.strip()),
+        "family_name_ct": seal(sid, "subjects", sid, "family_name", item.family_name.strip()),
+        "date_of_birth_ct": seal(
+            sid, "subjects", sid, "date_of_birth", item.date_of_birth.isoformat()
+        ),
+        "nicknames_ct": (
+            seal(sid, "subjects", sid, "nicknames", "\n".join(item.nicknames))
+            if item.nicknames
+            else None
+        ),
+        "address_ct": seal(sid, "subjects", sid, "address", item.address) if item.address else None,
+        "name_dob_index": p.index,
+        "created_at": uow.now(),
+    }
+
+
+def _monitoring_row(uow: UnitOfWork, p: _Prepared) -> dict[str, object]:
+    """The subject's monitoring record, sealed under the equality key, never the subject's."""
+    record_id = str(uuid.uuid4())
+    seal = uow.cipher.seal_monitoring
+    return {
+        "id": record_id,
+        "subject_id": p.subject_id,
+        "identity_code_ct": seal(record_id, "identity_code", p.identity_code.value),
+        "self_defined_ethnicity_ct": seal(
+            record_id, "self_defined_ethnicity", p.self_defined.value
+        ),
+        "birth_month_ct": seal(record_id, "birth_month", p.item.date_of_birth.strftime("%Y-%m")),
+    }
+
+
+def add_entries(
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    list_id: str,
+    purpose: str,
+    items: Sequence[NewEntry],
+) -> list[str]:
+    """Put people on a list in one transaction; all of them go on, or none do.
+
+    A person already held (same name and date of birth, found by blind index) is reused, so a
+    subject is held once however many lists they are on.
+    """
+    require_permission(actor, Permission.ENTRY_COLLECT)
+    purpose_class = class_of(purpose)  # refuses anything outside the vocabulary
+    purpose_value = Purpose(purpose)
+    require_purpose_class(actor, purpose_class)
+    attempt = Attempt(
+        Operation.COLLECT,
+        actor.id,
+        list_id,
+        purpose=purpose_value.value,
+        purpose_class=purpose_class.value,
+    )
+    with uow.transaction(attempt) as session:
+        register_list = get_list(session, list_id)
+        require_list_permits(
+            effective_status(session, register_list, uow.today()), ListAction.COLLECT
+        )
+        if purpose_value.value not in register_list.purposes:
+            raise InvalidInput(
+                "the list is not kept for that purpose",
+                reasons=[
+                    Reason(
+                        "purpose-not-declared",
+                        "the list declares: " + ", ".join(register_list.purposes),
+                        "purpose",
+                    )
+                ],
+            )
+        allowed = [Category(c) for c in register_list.categories]
+        today = uow.today()
+        prepared = [_prepare(i, allowed=allowed, actor=actor, today=today, uow=uow) for i in items]
+        _require_iao_approvers(session, prepared)
+        _resolve_subjects(session, register_list, prepared)
+        return _insert(session, uow, actor, register_list, purpose_value, prepared)
+
+
+def _resolve_subjects(
+    session: Session, register_list: RegisterList, prepared: Sequence[_Prepared]
+) -> None:
+    existing: dict[bytes, str] = {}
+    indexes = list({p.index for p in prepared})
+    for start in range(0, len(indexes), 500):
+        chunk = indexes[start : start + 500]
+        for subject_id, index in session.execute(
+            select(Subject.id, Subject.name_dob_index).where(Subject.name_dob_index.in_(chunk))
+        ):
+            existing[index] = subject_id
+    if existing:
+        on_list = set(
+            session.scalars(
+                select(Entry.subject_id).where(
+                    Entry.list_id == register_list.id, Entry.subject_id.in_(list(existing.values()))
+                )
+            )
+        )
+    else:
+        on_list = set()
+    seen: dict[bytes, str] = {}
+    for p in prepared:
+        sid: str | None = existing.get(p.index) or seen.get(p.index)
+        if sid in on_list or (p.index in seen):
+            raise Conflict(
+                "the person is already on this list",
+                reasons=[Reason("already-listed", "one person, one entry per list", "subject")],
+            )
+        p.new_subject = sid is None
+        p.subject_id = sid or str(uuid.uuid4())
+        seen[p.index] = p.subject_id
+
+
+def _insert(
+    session: Session,
+    uow: UnitOfWork,
+    actor: Actor,
+    register_list: RegisterList,
+    purpose: Purpose,
+    prepared: Sequence[_Prepared],
+) -> list[str]:
+    now, today = uow.now(), uow.today()
+    new_subjects = [p for p in prepared if p.new_subject]
+    if new_subjects:
+        uow.cipher.new_subject_keys([p.subject_id for p in new_subjects])
+    if new_subjects:
+        session.execute(insert(Subject), [_subject_row(uow, p) for p in new_subjects])
+        session.execute(insert(MonitoringRecord), [_monitoring_row(uow, p) for p in new_subjects])
+    session.execute(
+        insert(Entry),
+        [
+            {
+                "id": p.entry_id,
+                "list_id": register_list.id,
+                "subject_id": p.subject_id,
+                "category": p.category.value,
+                "bcu": p.item.bcu,
+                "status": EntryStatus.ACTIVE.value,
+                "added_on": today,
+                "added_by": actor.id,
+                "next_review_on": rules.next_review_on(added_on=today, child=p.child),
+                "child_at_entry": p.child,
+                "iao_approval_by": p.item.iao_approval_by if p.child else None,
+                "safeguarding_referral_ct": (
+                    uow.cipher.seal(
+                        p.subject_id,
+                        "entries",
+                        p.entry_id,
+                        "safeguarding_referral",
+                        p.item.safeguarding_referral,
+                    )
+                    if p.item.safeguarding_referral
+                    else None
+                ),
+                "score": p.item.score,
+                "band": p.item.band,
+            }
+            for p in prepared
+        ],
+    )
+    evidence = [
+        e.row(uow, subject_id=p.subject_id, entry_id=p.entry_id, actor_id=actor.id)
+        for p in prepared
+        for e in p.item.evidence
+    ]
+    if evidence:
+        session.execute(insert(EvidenceItem), evidence)
+    intelligence = [
+        i.row(uow, subject_id=p.subject_id, entry_id=p.entry_id, actor_id=actor.id)
+        for p in prepared
+        for i in p.item.intelligence
+    ]
+    if intelligence:
+        session.execute(insert(IntelligenceItem), intelligence)
+    session.execute(
+        insert(Event),
+        [
+            {
+                "event_version": 1,
+                "occurred_at": now,
+                "operation": Operation.COLLECT.value,
+                "outcome": Outcome.DONE.value,
+                "actor_id": actor.id,
+                "list_id": register_list.id,
+                "entry_id": p.entry_id,
+                "subject_id": p.subject_id,
+                "purpose": purpose.value,
+                "purpose_class": class_of(purpose).value,
+            }
+            for p in prepared
+        ],
+    )
+    return [p.entry_id for p in prepared]
+
+
+def add_entry(*, uow: UnitOfWork, actor: Actor, list_id: str, purpose: str, item: NewEntry) -> str:
+    return add_entries(uow=uow, actor=actor, list_id=list_id, purpose=purpose, items=[item])[0]
+
+
+def _entry_for_collection(
+    session: Session, uow: UnitOfWork, actor: Actor, entry_id: str
+) -> tuple[Entry, RegisterList]:
+    entry = session.get(Entry, entry_id)
+    if entry is None:
+        raise NotFound(
+            f"no entry {entry_id}", reasons=[Reason("entry-not-found", entry_id, "entry_id")]
+        )
+    require_bcu_scope(actor, entry.bcu)
+    register_list = get_list(session, entry.list_id)
+    require_list_permits(effective_status(session, register_list, uow.today()), ListAction.COLLECT)
+    return entry, register_list
+
+
+def add_evidence(
+    *, uow: UnitOfWork, actor: Actor, entry_id: str, purpose: str, item: NewEvidence
+) -> str:
+    """Attach an evidence item (an offence or incident) with the subject's role in it."""
+    return _attach(
+        uow=uow,
+        actor=actor,
+        entry_id=entry_id,
+        purpose=purpose,
+        item=item,
+        table=EvidenceItem,
+        what="evidence added",
+    )
+
+
+def add_intelligence(
+    *, uow: UnitOfWork, actor: Actor, entry_id: str, purpose: str, item: NewIntelligence
+) -> str:
+    """Attach a graded intelligence item with its source type and pseudonymised reference."""
+    return _attach(
+        uow=uow,
+        actor=actor,
+        entry_id=entry_id,
+        purpose=purpose,
+        item=item,
+        table=IntelligenceItem,
+        what="intelligence added",
+    )
+
+
+def _attach(
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    entry_id: str,
+    purpose: str,
+    item: NewEvidence | NewIntelligence,
+    table: type[EvidenceItem] | type[IntelligenceItem],
+    what: str,
+) -> str:
+    require_permission(actor, Permission.ENTRY_COLLECT)
+    purpose_class = class_of(purpose)
+    require_purpose_class(actor, purpose_class)
+    attempt = Attempt(
+        Operation.ALTER,
+        actor.id,
+        entry_id=entry_id,
+        purpose=purpose,
+        purpose_class=purpose_class.value,
+    )
+    with uow.transaction(attempt) as session:
+        entry, register_list = _entry_for_collection(session, uow, actor, entry_id)
+        row = item.row(uow, subject_id=entry.subject_id, entry_id=entry.id, actor_id=actor.id)
+        derived = row.get("derived_from_id")
+        if derived is not None:
+            parent = session.get(IntelligenceItem, derived)
+            if parent is None or parent.entry_id != entry.id:
+                raise InvalidInput(
+                    "derived_from must name an item on the same entry",
+                    reasons=[
+                        Reason(
+                            "invalid-derived-from", "unknown intelligence item", "derived_from_id"
+                        )
+                    ],
+                )
+        session.execute(insert(table), [row])
+        record_event(
+            session,
+            at=uow.now(),
+            operation=Operation.ALTER,
+            actor_id=actor.id,
+            list_id=register_list.id,
+            entry_id=entry.id,
+            subject_id=entry.subject_id,
+            purpose=Purpose(purpose),
+            reason=what,
+        )
+        return str(row["id"])

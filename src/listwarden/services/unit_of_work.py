@@ -1,0 +1,105 @@
+"""The unit of work: one database transaction per use case, with its access-log event inside it.
+
+A service opens ``uow.transaction(attempt)``; on success the change and its events commit
+together, on any error both roll back. An authorisation refusal then adds exactly one refusal
+event, in its own transaction, so the log shows every attempt that was turned away.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from listwarden.domain.errors import AccessDenied
+from listwarden.domain.vocabulary import Operation, Outcome
+from listwarden.services.ports import BlindIndex, Clock, FieldCipher
+from listwarden.store.tables import Event
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What a transaction is trying to do, so a refusal can be logged with the same identifiers."""
+
+    operation: Operation
+    actor_id: str | None
+    list_id: str | None = None
+    entry_id: str | None = None
+    subject_id: str | None = None
+    purpose: str | None = None
+    purpose_class: str | None = None
+
+
+class UnitOfWork:
+    """Holds what every use case needs: sessions, the field cipher, blind indexes and the clock."""
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        *,
+        cipher: FieldCipher,
+        blind_index: BlindIndex,
+        clock: Clock = utc_now,
+    ) -> None:
+        self.session_factory = session_factory
+        self.cipher = cipher
+        self.blind_index = blind_index
+        self.clock = clock
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def today(self) -> date:
+        return self.clock().date()
+
+    @contextmanager
+    def transaction(self, attempt: Attempt | None = None) -> Iterator[Session]:
+        session = self.session_factory()
+        try:
+            yield session
+            session.commit()
+        except AccessDenied as refusal:
+            session.rollback()
+            if attempt is not None:
+                self._record_refusal(attempt, refusal)
+            raise
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    @contextmanager
+    def read_only(self) -> Iterator[Session]:
+        """A transaction that writes nothing (SQLite: a deferred, shared-lock transaction)."""
+        session = self.session_factory()
+        session.connection(execution_options={"sqlite_begin": "DEFERRED"})
+        try:
+            yield session
+        finally:
+            # close() ends the transaction without expiring what was read, so results stay usable.
+            session.close()
+
+    def _record_refusal(self, attempt: Attempt, refusal: AccessDenied) -> None:
+        with self.transaction() as session:
+            session.add(
+                Event(
+                    occurred_at=self.now(),
+                    operation=Operation.REFUSED,
+                    outcome=Outcome.REFUSED,
+                    actor_id=attempt.actor_id,
+                    list_id=attempt.list_id,
+                    entry_id=attempt.entry_id,
+                    subject_id=attempt.subject_id,
+                    purpose=attempt.purpose,
+                    purpose_class=attempt.purpose_class,
+                    reason=f"{attempt.operation.value} refused by {refusal.policy}"[:200],
+                )
+            )

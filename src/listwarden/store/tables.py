@@ -1,0 +1,260 @@
+"""The relational schema: SQLAlchemy 2 typed tables, kept apart from API schemas.
+
+Personal values are never stored in clear: columns ending ``_ct`` hold AES-GCM ciphertexts
+under the subject's data key, and ``*_index`` columns hold keyed blind indexes for lookup.
+The event table has no foreign keys, so erasing a person never touches the access log.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Id = String(36)
+# SQLite autoincrements only INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given for a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: dict[Any, Any] = {  # noqa: RUF012 - SQLAlchemy reads it as a class attribute
+        datetime: UtcDateTime,
+        dict[str, Any]: JSON,
+        list[str]: JSON,
+    }
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(32))
+    bcus: Mapped[list[str]] = mapped_column(default=list)
+    force_wide: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class RegisterList(Base):
+    """A list: an information asset holding entries (named so as not to shadow ``list``)."""
+
+    __tablename__ = "lists"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    owner_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    purposes: Mapped[list[str]] = mapped_column(default=list)
+    lawful_basis: Mapped[str] = mapped_column(Text, default="")
+    categories: Mapped[list[str]] = mapped_column(default=list)
+    holds_identity_codes: Mapped[bool] = mapped_column(Boolean, default=False)
+    retention_schedule_ref: Mapped[str] = mapped_column(String(200), default="")
+    access_policy_ref: Mapped[str] = mapped_column(String(200), default="")
+    public_notice: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    authorised_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    authorised_at: Mapped[datetime | None]
+    created_by: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+
+
+class Dpia(Base):
+    __tablename__ = "dpias"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    list_id: Mapped[str] = mapped_column(ForeignKey("lists.id"), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    risks: Mapped[str] = mapped_column(Text, default="")
+    measures: Mapped[str] = mapped_column(Text, default="")
+    safeguards: Mapped[str] = mapped_column(Text, default="")
+    equality_impact: Mapped[str] = mapped_column(Text, default="")
+    prior_consultation: Mapped[str | None] = mapped_column(String(32))
+    author_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    approved_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[datetime | None]
+    review_on: Mapped[date | None] = mapped_column(Date)
+
+
+class PolicyDocument(Base):
+    __tablename__ = "policy_documents"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    list_id: Mapped[str] = mapped_column(ForeignKey("lists.id"), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    schedule_8_condition: Mapped[str | None] = mapped_column(String(64))
+    reference: Mapped[str] = mapped_column(String(200))
+
+
+class Subject(Base):
+    """A person, held once; every personal value encrypted under their own data key."""
+
+    __tablename__ = "subjects"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    given_name_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    family_name_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    date_of_birth_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    nicknames_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    address_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    name_dob_index: Mapped[bytes] = mapped_column(LargeBinary(16), index=True)
+    created_at: Mapped[datetime]
+
+
+class MonitoringRecord(Base):
+    """Equality monitoring data for one subject, under the equality key (law 9).
+
+    It holds nothing that identifies the person; it is deleted with them.
+    """
+
+    __tablename__ = "monitoring_records"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    subject_id: Mapped[str] = mapped_column(
+        ForeignKey("subjects.id", ondelete="CASCADE"), unique=True
+    )
+    identity_code_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    self_defined_ethnicity_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    birth_month_ct: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Entry(Base):
+    """One person on one list."""
+
+    __tablename__ = "entries"
+    __table_args__ = (UniqueConstraint("list_id", "subject_id"),)
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    list_id: Mapped[str] = mapped_column(ForeignKey("lists.id"), index=True)
+    subject_id: Mapped[str] = mapped_column(ForeignKey("subjects.id"), index=True)
+    category: Mapped[str] = mapped_column(String(16))
+    bcu: Mapped[str] = mapped_column(String(4), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    added_on: Mapped[date] = mapped_column(Date)
+    added_by: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    next_review_on: Mapped[date] = mapped_column(Date, index=True)
+    child_at_entry: Mapped[bool] = mapped_column(Boolean, default=False)
+    iao_approval_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    safeguarding_referral_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The current assessment, summarised; assessments with their explanations come later.
+    score: Mapped[int | None] = mapped_column(Integer)
+    band: Mapped[str | None] = mapped_column(String(8))
+
+
+class EvidenceItem(Base):
+    __tablename__ = "evidence_items"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    entry_id: Mapped[str] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    role: Mapped[str] = mapped_column(String(16))
+    occurred_on: Mapped[date] = mapped_column(Date)
+    gang_related: Mapped[bool] = mapped_column(Boolean, default=False)
+    nature: Mapped[str] = mapped_column(String(16))
+    description_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    recorded_by: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime]
+
+
+class IntelligenceItem(Base):
+    __tablename__ = "intelligence_items"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    entry_id: Mapped[str] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), index=True)
+    source_evaluation: Mapped[int] = mapped_column(Integer)
+    intelligence_assessment: Mapped[str] = mapped_column(String(1))
+    handling_code: Mapped[str] = mapped_column(String(1))
+    handling_conditions: Mapped[str | None] = mapped_column(Text)
+    source_type: Mapped[str] = mapped_column(String(32))
+    source_ref: Mapped[str] = mapped_column(String(64))
+    derived_from_id: Mapped[str | None] = mapped_column(
+        ForeignKey("intelligence_items.id", ondelete="SET NULL")
+    )
+    nature: Mapped[str] = mapped_column(String(16))
+    reported_on: Mapped[date] = mapped_column(Date)
+    text_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    recorded_by: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime]
+
+
+class Event(Base):
+    """One line of the access log (DPA 2018 s.62). Insert-only: the database refuses changes.
+
+    It holds identifiers, never names; the justification has its own column so that it can be
+    kept encrypted under a per-period log key.
+    """
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    event_version: Mapped[int] = mapped_column(Integer, default=1)
+    occurred_at: Mapped[datetime] = mapped_column(index=True)
+    operation: Mapped[str] = mapped_column(String(32), index=True)
+    outcome: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[str | None] = mapped_column(Id, index=True)
+    list_id: Mapped[str | None] = mapped_column(Id, index=True)
+    entry_id: Mapped[str | None] = mapped_column(Id)
+    subject_id: Mapped[str | None] = mapped_column(Id, index=True)
+    purpose: Mapped[str | None] = mapped_column(String(40))
+    purpose_class: Mapped[str | None] = mapped_column(String(16))
+    justification: Mapped[str | None] = mapped_column(Text)
+    recipient_id: Mapped[str | None] = mapped_column(Id)
+    result_count: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(String(200))

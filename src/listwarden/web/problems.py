@@ -1,0 +1,127 @@
+"""One table from listwarden's errors to RFC 9457 problem details, and the handlers that use it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from listwarden.domain import errors
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_BASE = "/problems/"
+
+# The most specific class wins: the table is searched along the exception's MRO.
+STATUS: dict[type[errors.ListwardenError], tuple[int, str]] = {
+    errors.NotFound: (404, "Not found"),
+    errors.Conflict: (409, "Conflict with the current state"),
+    errors.InvalidInput: (422, "Invalid input"),
+    errors.AuthenticationRequired: (401, "Authentication required"),
+    errors.AccessDenied: (403, "Access denied"),
+    errors.PolicyViolation: (403, "Refused by the register's rules"),
+    errors.ListNotAuthorised: (409, "The list does not permit this now"),
+    errors.AuthorisationIncomplete: (409, "The list cannot be authorised yet"),
+    errors.ChildSafeguardMissing: (422, "Safeguards for a child are missing"),
+    errors.KeyUnavailable: (503, "A key needed for this is unavailable"),
+    errors.CiphertextTampered: (503, "Stored data failed its integrity check"),
+    errors.LogIntegrityError: (503, "The access log failed verification"),
+    errors.ListwardenError: (400, "Bad request"),
+}
+
+
+def problem_for(error: errors.ListwardenError) -> tuple[int, dict[str, Any]]:
+    for cls in type(error).__mro__:
+        if cls in STATUS:
+            status, title = STATUS[cls]
+            break
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + error.slug,
+        "title": title,
+        "status": status,
+        "detail": error.detail,
+    }
+    if error.reasons:
+        body["reasons"] = [reason.as_dict() for reason in error.reasons]
+    if isinstance(error, errors.AccessDenied):
+        body["policy"] = error.policy
+    return status, body
+
+
+def problem_response(
+    status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def simple_problem(status: int, slug: str, title: str, detail: str) -> JSONResponse:
+    return problem_response(
+        status, {"type": PROBLEM_BASE + slug, "title": title, "status": status, "detail": detail}
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(errors.ListwardenError)
+    async def _domain(_: Request, error: errors.ListwardenError) -> JSONResponse:
+        status, body = problem_for(error)
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return problem_response(status, body, headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, error: RequestValidationError) -> JSONResponse:
+        reasons = []
+        malformed = False
+        for item in error.errors():
+            loc = [str(p) for p in item.get("loc", ()) if p != "body"]
+            if item.get("type") == "json_invalid":
+                malformed = True
+            reasons.append(
+                {
+                    "code": str(item.get("type", "invalid")),
+                    "detail": str(item.get("msg", "invalid")),
+                    "field": ".".join(loc) or "body",
+                }
+            )
+        if malformed:
+            return problem_response(
+                400,
+                {
+                    "type": PROBLEM_BASE + "malformed-json",
+                    "title": "Malformed JSON",
+                    "status": 400,
+                    "detail": "the request body is not valid JSON",
+                    "reasons": reasons,
+                },
+            )
+        return problem_response(
+            422,
+            {
+                "type": PROBLEM_BASE + "invalid-input",
+                "title": "Invalid input",
+                "status": 422,
+                "detail": "the request has invalid fields",
+                "reasons": reasons,
+            },
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, error: StarletteHTTPException) -> JSONResponse:
+        slug = {
+            404: "not-found",
+            405: "method-not-allowed",
+            401: "authentication-required",
+            413: "body-too-large",
+        }.get(error.status_code, "http-error")
+        return simple_problem(error.status_code, slug, str(error.detail), str(error.detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, error: Exception) -> JSONResponse:
+        # Never a stack trace to the client; the server log keeps it.
+        return simple_problem(
+            500,
+            "internal-error",
+            "Internal error",
+            "an unexpected error occurred; it has been logged",
+        )
