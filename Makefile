@@ -14,7 +14,7 @@ help: ## List the targets
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[postgres,hsm,dev]'
+	$(BIN)/pip install --quiet -e '.[postgres,hsm,dlp,dev]'
 	@touch $(STAMP)
 
 venv: $(STAMP) ## Create .venv and install the package with its extras

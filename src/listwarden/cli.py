@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import asdict, is_dataclass
@@ -183,6 +184,14 @@ def main() -> None:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as error:  # the last line of defence: no stack traces
+        if os.environ.get("LISTWARDEN_DEBUG"):
+            raise
+        typer.echo(
+            f"listwarden: internal error: {type(error).__name__}: {error}".splitlines()[0], err=True
+        )
+        typer.echo("listwarden: set LISTWARDEN_DEBUG=1 to see the details", err=True)
+        sys.exit(70)
 
 
 if __name__ == "__main__":

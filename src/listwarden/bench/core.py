@@ -107,7 +107,7 @@ def bench_core(
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory(prefix="lw-bench-") as tmp:
         register, users, list_id = _setup(Path(tmp) / "service")
-        baseline, _, base_list = _setup(Path(tmp) / "baseline")
+        baseline, base_users, base_list = _setup(Path(tmp) / "baseline")
         today = register.uow.today()
         iao = users[Role.IAO]
         items = _items(rng, entries, today)
@@ -125,7 +125,7 @@ def bench_core(
                     items=batch,
                 )
                 service_s += time.perf_counter() - t0
-                subjects, rows = _bare_rows(batch, base_list, iao.id, today)
+                subjects, rows = _bare_rows(batch, base_list, base_users[Role.IAO].id, today)
                 t0 = time.perf_counter()
                 with baseline.engine.begin() as connection:
                     connection.execute(insert(Subject), subjects)
