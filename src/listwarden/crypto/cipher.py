@@ -13,6 +13,7 @@ those backups age out (see docs/decisions/0002-key-hierarchy-and-erasure.md).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 
 from listwarden.crypto.envelope import Envelope, field_aad
@@ -32,6 +33,7 @@ class SubjectCipher:
     def __init__(self, keystore: KeyStore) -> None:
         self.keystore = keystore
         self._fresh: dict[str, bytes] = {}
+        self._equality_cached: tuple[float, Envelope] | None = None
 
     def new_subject_key(self, subject_id: str) -> None:
         """Create the person's data key; ``Conflict`` if they already have one."""
@@ -88,8 +90,21 @@ class SubjectCipher:
             .decode("utf-8")
         )
 
+    def destroy_equality_key(self) -> None:
+        """Destroy the equality key (every monitoring record becomes unreadable) and forget it.
+
+        Other workers stop using their copy within a second (see ``_equality``).
+        """
+        self._equality_cached = None
+        self.keystore.destroy_system_key(EQUALITY_KEY)
+
     def _equality(self) -> Envelope:
-        return Envelope(self.keystore.system_key(EQUALITY_KEY))
+        # One key-store round trip per second at most: a batch of new people seals three
+        # monitoring fields each, and the equality key is only ever destroyed deliberately.
+        now = time.monotonic()
+        if self._equality_cached is None or now - self._equality_cached[0] > 1.0:
+            self._equality_cached = (now, Envelope(self.keystore.system_key(EQUALITY_KEY)))
+        return self._equality_cached[1]
 
 
 class UnsafePlaintextCipher:

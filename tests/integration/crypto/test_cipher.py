@@ -88,7 +88,7 @@ def test_monitoring_is_sealed_under_the_equality_key_alone(cipher: SubjectCipher
         cipher.open_monitoring("mon-1", "identity_code", blob)
     with pytest.raises(CiphertextTampered):  # and to its record
         cipher.open_monitoring("mon-2", "self_defined_ethnicity", blob)
-    cipher.keystore.destroy_system_key("equality")
+    cipher.destroy_equality_key()
     with pytest.raises(CiphertextTampered):  # a new equality key cannot read the old record
         cipher.open_monitoring("mon-1", "self_defined_ethnicity", blob)
 
