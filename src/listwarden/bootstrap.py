@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from listwarden.crypto.blind_index import BlindIndexer
 from listwarden.crypto.cipher import SubjectCipher
 from listwarden.crypto.keystore import KeyStore
-from listwarden.crypto.providers import FileKeyProvider, KeyProvider
-from listwarden.domain.errors import KeyUnavailable
+from listwarden.crypto.provider_config import Pkcs11Config, make_provider
+from listwarden.crypto.providers import KeyProvider
+from listwarden.crypto.register_keys import RegisterKeys
 from listwarden.services.unit_of_work import UnitOfWork
 from listwarden.settings import Settings
 from listwarden.store import migrate
@@ -44,15 +45,24 @@ def ensure_home(settings: Settings) -> Path:
 
 
 def key_provider(settings: Settings, *, create: bool = False) -> KeyProvider:
-    """The key-encryption key provider; ``init`` creates the key file, everything else opens it."""
-    path = settings.resolved_key_file
-    if create and not path.exists():
-        return FileKeyProvider.create(path)
-    if not path.exists():
-        raise KeyUnavailable(
-            f"no key file at {path}: run 'listwarden init' first or set LISTWARDEN_KEY_FILE"
-        )
-    return FileKeyProvider.open(path)
+    """The key-encryption-key provider the settings choose (``LISTWARDEN_KEY_PROVIDER``).
+
+    ``init`` (``create``) writes the key file, or generates the KEK on the HSM token; everything
+    else opens what is there and fails with one clear error if it cannot.
+    """
+    pin = settings.pkcs11_pin.get_secret_value() if settings.pkcs11_pin is not None else None
+    return make_provider(
+        settings.key_provider,
+        key_file=settings.resolved_key_file,
+        pkcs11=Pkcs11Config(
+            module=settings.pkcs11_module,
+            token_label=settings.pkcs11_token_label,
+            key_label=settings.pkcs11_key_label,
+            pin=pin,
+            pin_file=settings.pkcs11_pin_file,
+        ),
+        create=create,
+    )
 
 
 def open_register(
@@ -62,16 +72,36 @@ def open_register(
     migrate_schema: bool = True,
     engine: Engine | None = None,
 ) -> Register:
-    """Open (and with ``create``, initialise) the database, key store and cipher."""
+    """Open (and with ``create``, initialise) the database, key store and cipher.
+
+    The key store is opened first and a key unwrapped, so a wrong key file or an unreachable HSM
+    stops start-up with one clear error before the database is touched; whatever was opened
+    before a failure is closed again.
+    """
     ensure_home(settings)
     provider = key_provider(settings, create=create)
-    engine = engine or make_engine(settings.resolved_database_url)
-    if migrate_schema:
-        migrate.upgrade(engine)
     keystore = KeyStore(settings.resolved_keystore_url, provider)
+    own_engine = engine is None
+    try:
+        blind_index = BlindIndexer(keystore.system_key(BLIND_INDEX_KEY))
+        engine = engine or make_engine(settings.resolved_database_url)
+        if migrate_schema:
+            migrate.upgrade(engine)
+    except BaseException:
+        keystore.close()
+        if own_engine and engine is not None:
+            engine.dispose()
+        raise
+    cipher = SubjectCipher(keystore)
     uow = UnitOfWork(
         sessionmaker(engine, expire_on_commit=False, class_=Session),
-        cipher=SubjectCipher(keystore),
-        blind_index=BlindIndexer(keystore.system_key(BLIND_INDEX_KEY)),
+        cipher=cipher,
+        blind_index=blind_index,
+        keys=RegisterKeys(
+            keystore,
+            cipher,
+            keystore_backup_retention_days=settings.keystore_backup_retention_days,
+            database_backup_retention_days=settings.database_backup_retention_days,
+        ),
     )
     return Register(settings=settings, engine=engine, keystore=keystore, uow=uow)

@@ -179,6 +179,17 @@ def bench(
             typer.echo(f"  {key}: {value}")
 
 
+from listwarden.cli_audit import audit_app  # noqa: E402 - uses the helpers above
+from listwarden.cli_backup import backup, erasure_app, restore  # noqa: E402 - uses the helpers above
+from listwarden.cli_keys import keys_app  # noqa: E402 - uses the helpers above
+
+app.command()(backup)
+app.command()(restore)
+app.add_typer(erasure_app, name="erasure")
+app.add_typer(keys_app, name="keys")
+app.add_typer(audit_app, name="audit")
+
+
 def main() -> None:
     try:
         app()

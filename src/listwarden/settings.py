@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_FILE_NAME = "listwarden.env"
@@ -27,9 +28,41 @@ class Settings(BaseSettings):
     key_file: Path | None = Field(default=None, description="key-encryption key file")
     keystore_backup_retention_days: int = Field(default=30, ge=1)
     database_backup_retention_days: int = Field(default=90, ge=1)
+    # keys
+    key_provider: str = Field(
+        default="file", description="where the key-encryption key is held: file or pkcs11"
+    )
+    pkcs11_module: Path | None = Field(default=None, description="the HSM's PKCS#11 library")
+    pkcs11_token_label: str | None = Field(default=None, description="the token holding the KEK")
+    pkcs11_key_label: str = Field(default="listwarden-kek", description="the KEK's label")
+    pkcs11_pin: SecretStr | None = Field(default=None, description="token PIN (never printed)")
+    pkcs11_pin_file: Path | None = Field(default=None, description="file holding the PIN (0600)")
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     host: str = "127.0.0.1"
     port: int = Field(default=8443, ge=1, le=65535)
+    # access log
+    log_period: Literal["day", "week", "month", "quarter", "year"] = Field(
+        default="month", description="how long one log key seals justifications"
+    )
+    log_retention_days: int = Field(
+        default=2190, ge=1, description="days a period's justifications stay readable after it ends"
+    )
+    log_origin: str | None = Field(
+        default=None,
+        description="checkpoint origin line; listwarden.local/<install id>/log if unset",
+    )
+    log_sequence_every: int = Field(
+        default=256, ge=1, description="sequence pending events once this many have committed"
+    )
+    log_sequence_seconds: float = Field(
+        default=5.0, gt=0, description="how often serve sequences in the background"
+    )
+    log_checkpoint_every: int = Field(
+        default=10_000, ge=1, description="sign a checkpoint each time the log grows this much"
+    )
+    log_checkpoint_minutes: float = Field(
+        default=60.0, gt=0, description="serve signs a checkpoint this often if the log grew"
+    )
 
     @classmethod
     def load(cls, home: Path | None = None) -> Settings:

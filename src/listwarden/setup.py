@@ -24,6 +24,8 @@ class InitResult:
     key_file: Path
     certificate: Path
     admin_token: str | None
+    key_provider: str = "file"
+    key_id: str = ""
 
 
 def tls_paths(settings: Settings) -> tuple[Path, Path]:
@@ -31,7 +33,11 @@ def tls_paths(settings: Settings) -> tuple[Path, Path]:
 
 
 def initialise(settings: Settings) -> InitResult:
-    """Create whatever is missing; running it again changes nothing already there."""
+    """Create whatever is missing; running it again changes nothing already there.
+
+    The key-encryption key is made here: a new 0600 key file, or with the PKCS#11 provider a
+    non-extractable key generated on the token (``ensure_key``) unless one has that label.
+    """
     register = open_register(settings, create=True)
     try:
         cert, key = tls_paths(settings)
@@ -57,6 +63,8 @@ def initialise(settings: Settings) -> InitResult:
             settings.resolved_key_file.resolve(),
             cert.resolve(),
             token,
+            settings.key_provider,
+            register.keystore.provider.key_id,
         )
     finally:
         register.close()

@@ -138,6 +138,23 @@ class CompactRange:
         self._size += 1
         return completed
 
+    def push(self, leaf: bytes) -> None:
+        """Append one leaf hash, keeping no completed nodes: verification's hot path.
+
+        The caller vouches that ``leaf`` is a 32-byte hash it computed itself.
+        """
+        size = self._size
+        hashes = self._hashes
+        current = leaf
+        while size & 1:
+            state = _NODE_STATE.copy()
+            state.update(hashes.pop())
+            state.update(current)
+            current = state.digest()
+            size >>= 1
+        hashes.append(current)
+        self._size += 1
+
     def extend(self, leaves: Iterable[bytes]) -> list[Node]:
         """Append many leaf hashes at once, returning all the nodes they complete, in order."""
         completed: list[Node] = []

@@ -13,15 +13,20 @@ def _core(scale: float, show: bool) -> dict[str, Any]:
 
 
 def _auditlog(scale: float, show: bool) -> dict[str, Any]:
-    from listwarden.auditlog.bench_tree import bench_tree
+    from listwarden.bench.auditlog import bench_auditlog
 
-    return bench_tree(max(1000, int(200_000 * scale)))
+    return bench_auditlog(scale=scale, show_progress=show)
 
 
 def _crypto(scale: float, show: bool) -> dict[str, Any]:
-    from listwarden.crypto.bench_crypto import bench_bulk_decrypt
+    from listwarden.bench.crypto import bench_crypto
 
-    return bench_bulk_decrypt(n_subjects=max(100, int(20_000 * scale)))
+    return bench_crypto(
+        entries=max(1_000, int(20_000 * scale)),
+        consults=max(200, int(2_000 * scale)),
+        bulk_subjects=max(100, int(20_000 * scale)),
+        show_progress=show,
+    )
 
 
 SUITES: dict[str, Callable[[float, bool], dict[str, Any]]] = {

@@ -31,7 +31,10 @@ _FOLD = str.maketrans(
 
 
 def _normalise_part(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_APOSTROPHES))
+    # Decompose before case folding as well as after: compatibility forms such as mathematical
+    # letters only become letters with a case when decomposed, and must then be folded too.
+    folded = unicodedata.normalize("NFKD", text).casefold().translate(_APOSTROPHES)
+    decomposed = unicodedata.normalize("NFKD", folded)
     letters = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).translate(_FOLD)
     return " ".join("".join(ch if ch.isalnum() else " " for ch in letters).split())
 

@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterable
 
 from listwarden.crypto.envelope import Envelope, field_aad
+from listwarden.crypto.framing import frame_value
 from listwarden.crypto.keystore import KeyStore
 from listwarden.domain.errors import KeyUnavailable
 
@@ -32,7 +33,7 @@ class SubjectCipher:
 
     def __init__(self, keystore: KeyStore) -> None:
         self.keystore = keystore
-        self._fresh: dict[str, bytes] = {}
+        self._fresh: dict[str, Envelope] = {}
         self._equality_cached: tuple[float, Envelope] | None = None
 
     def new_subject_key(self, subject_id: str) -> None:
@@ -45,11 +46,12 @@ class SubjectCipher:
         The new keys are kept for sealing their first fields, which saves a key-store round
         trip per field while a batch of new people is written.
         """
-        self._fresh = self.keystore.create_data_keys(subject_ids)
+        keys = self.keystore.create_data_keys(subject_ids)
+        self._fresh = {subject_id: Envelope(key) for subject_id, key in keys.items()}
 
     def seal(self, subject_id: str, table: str, record_id: str, field: str, value: str) -> bytes:
-        key = self._fresh.get(subject_id) or self.keystore.data_key(subject_id)
-        return Envelope(key).seal(value.encode("utf-8"), field_aad(table, record_id, field))
+        envelope = self._fresh.get(subject_id) or Envelope(self.keystore.data_key(subject_id))
+        return envelope.seal(value.encode("utf-8"), field_aad(table, record_id, field))
 
     def open(self, subject_id: str, table: str, record_id: str, field: str, blob: bytes) -> str:
         """The value; ``KeyUnavailable`` once erased, ``CiphertextTampered`` if moved or altered."""
@@ -62,6 +64,8 @@ class SubjectCipher:
         keys = self.keystore.data_keys({item[0] for item in batch})
         envelopes: dict[str, Envelope] = {}
         out: list[str] = []
+        # A record's fields usually come together: frame its id once for all of them.
+        last_record, framed = "", b""
         for subject_id, table, record_id, field, blob in batch:
             envelope = envelopes.get(subject_id)
             if envelope is None:
@@ -69,13 +73,19 @@ class SubjectCipher:
                 if key is None:
                     raise KeyUnavailable(f"no data key for {subject_id!r}: erased or never keyed")
                 envelope = envelopes[subject_id] = Envelope(key)
-            out.append(envelope.open_field(blob, table, record_id, field).decode("utf-8"))
+            if record_id != last_record or not framed:
+                last_record, framed = record_id, frame_value(record_id)
+            out.append(envelope.open_framed(blob, table, framed, field).decode("utf-8"))
         return out
 
     def erase_subject(self, subject_id: str) -> None:
         """Destroy the person's data key; idempotent (erasing twice is not an error)."""
-        self._fresh.pop(subject_id, None)
+        self.forget(subject_id)
         self.keystore.destroy(subject_id)
+
+    def forget(self, subject_id: str) -> None:
+        """Drop any copy of the person's key this cipher holds (the key store evicts its own)."""
+        self._fresh.pop(subject_id, None)
 
     def seal_monitoring(self, record_id: str, field: str, value: str) -> bytes:
         """Seal a monitoring field under the equality key, bound to its record and field."""

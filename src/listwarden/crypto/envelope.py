@@ -65,8 +65,12 @@ class Envelope:
 
     def open_field(self, blob: bytes, table: str, record_id: str, field: str) -> bytes:
         """``open(blob, field_aad(table, record_id, field))`` with less copying, for bulk reads."""
+        return self.open_framed(blob, table, frame_value(record_id), field)
+
+    def open_framed(self, blob: bytes, table: str, framed_record: bytes, field: str) -> bytes:
+        """:meth:`open_field` given ``frame_value(record_id)``, for many fields of one record."""
         head, tail = _field_aad_ends(table, field)
-        return self._open(blob, head + frame_value(record_id) + tail)
+        return self._open(blob, head + framed_record + tail)
 
     def _open(self, blob: bytes, headed_aad: bytes) -> bytes:
         if len(blob) < _MIN_BLOB:

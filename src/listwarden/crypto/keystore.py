@@ -17,22 +17,22 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, Table, delete, func, insert, select, update
+from sqlalchemy import Connection, Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from listwarden.crypto.envelope import KEY_BYTES
 from listwarden.crypto.keycache import CacheKey, KeyCache
 from listwarden.crypto.keystore_schema import (
     GENERATION,
+    KeyReader,
     append_ledger,
     backup_sqlite,
     data_keys,
-    erasure_ledger,
     init_generation,
     keystore_state,
     make_keystore_engine,
@@ -40,32 +40,24 @@ from listwarden.crypto.keystore_schema import (
     run_outside_transaction,
     system_keys,
 )
+from listwarden.crypto.ledger import ErasureRecord, read_ledger
 from listwarden.crypto.providers import KeyProvider, MultiKeyProvider
-from listwarden.crypto.rotation import Progress, Rotation
+from listwarden.crypto.rotation import Progress, Rotation, kek_usage
 from listwarden.domain.errors import Conflict, CryptoError, InvalidInput, KeyUnavailable
 
 log = logging.getLogger(__name__)
 
 _FETCH_CHUNK = 10_000  # Owners per bulk query: well under SQLite's and PostgreSQL's parameter caps.
-_LEDGER_PAGE = 1_000
 DATA, SYSTEM = "data", "system"
+
+Within = Callable[[Connection, int], None]
+"""Work done inside a destruction's transaction, told how many keys it destroyed."""
 
 
 class KeyStoreUnsupportedError(CryptoError):
     """The operation is not available on this key store's database (file backup of PostgreSQL)."""
 
     slug = "keystore-unsupported"
-
-
-@dataclass(frozen=True, slots=True)
-class ErasureRecord:
-    """One line of the erasure ledger: whose key went, when, and the signed certificate's id."""
-
-    seq: int
-    owner_id: str
-    erased_at: datetime
-    certificate_id: str
-    signature: bytes
 
 
 class KeyStore:
@@ -95,6 +87,7 @@ class KeyStore:
         self._cache = KeyCache(cache_size)
         self._max_staleness = max_staleness
         self._checked_at = float("-inf")
+        self._fast = KeyReader(self._engine)
         try:
             metadata.create_all(self._engine)
             init_generation(self._engine)
@@ -107,7 +100,29 @@ class KeyStore:
         """The provider new keys are wrapped with."""
         return self._providers.current
 
+    @property
+    def providers(self) -> MultiKeyProvider:
+        """Every KEK provider this store can unwrap with, the current one wrapping new keys."""
+        return self._providers
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self._is_sqlite
+
+    @contextmanager
+    def write_transaction(self) -> Iterator[Connection]:
+        """A write transaction on the store, for the crypto package's own records (certificates)."""
+        with self._engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def read_connection(self) -> Iterator[Connection]:
+        """A read-only connection (SQLite: a deferred transaction, so readers never queue)."""
+        with self._reader.connect() as conn:
+            yield conn
+
     def close(self) -> None:
+        self._fast.close()
         self._engine.dispose()
 
     def clear_cache(self) -> None:
@@ -160,22 +175,25 @@ class KeyStore:
         """
         wanted = list(dict.fromkeys(owner_ids))
         found: dict[str, bytes] = {}
-        with self._reader.connect() as conn:
-            generation = self._observe(conn)
-            missing: list[str] = []
-            for owner_id in wanted:
-                key = self._cache.get((DATA, owner_id))
-                if key is None:
-                    missing.append(owner_id)
-                else:
-                    found[owner_id] = key
-            wrapped: list[tuple[str, bytes]] = []
-            for start in range(0, len(missing), _FETCH_CHUNK):
-                chunk = missing[start : start + _FETCH_CHUNK]
-                query = select(data_keys.c.owner_id, data_keys.c.wrapped).where(
-                    data_keys.c.owner_id.in_(chunk)
-                )
-                wrapped.extend((row.owner_id, row.wrapped) for row in conn.execute(query))
+        generation = self._observe()
+        missing: list[str] = []
+        for owner_id in wanted:
+            key = self._cache.get((DATA, owner_id))
+            if key is None:
+                missing.append(owner_id)
+            else:
+                found[owner_id] = key
+        wrapped: list[tuple[str, bytes]] = []
+        if len(missing) <= KeyReader.SMALL:
+            wrapped = self._fast.wrapped(data_keys, "owner_id", missing) if missing else []
+        else:
+            with self._reader.connect() as conn:
+                for start in range(0, len(missing), _FETCH_CHUNK):
+                    chunk = missing[start : start + _FETCH_CHUNK]
+                    query = select(data_keys.c.owner_id, data_keys.c.wrapped).where(
+                        data_keys.c.owner_id.in_(chunk)
+                    )
+                    wrapped.extend((row.owner_id, row.wrapped) for row in conn.execute(query))
         unwrap = self._providers.unwrap
         fetched = {(DATA, owner_id): unwrap(blob) for owner_id, blob in wrapped}
         self._cache.put_many(fetched, generation=generation)
@@ -194,12 +212,25 @@ class KeyStore:
         Given ``certificate_id`` and ``signature``, the erasure ledger line is appended in the
         same transaction, so a key is never gone without its record (nor recorded yet present).
         """
-        ledger = None
+        within: Within | None = None
         if certificate_id is not None or signature is not None:
             if certificate_id is None or signature is None:
                 raise InvalidInput("a ledger entry needs both certificate_id and signature")
-            ledger = (certificate_id, signature)
-        return self._destroy(data_keys, "owner_id", DATA, [owner_id], ledger) == 1
+            cert_id, sig = certificate_id, signature
+
+            def within(conn: Connection, destroyed: int) -> None:
+                if destroyed:
+                    append_ledger(conn, owner_id, cert_id, sig)
+
+        return self._destroy(data_keys, "owner_id", DATA, [owner_id], within) == 1
+
+    def destroy_within(self, owner_id: str, within: Within) -> bool:
+        """Destroy ``owner_id``'s key and run ``within(conn, destroyed)`` in the same transaction.
+
+        ``within`` runs whether or not there was a key, so a record can be completed even when an
+        earlier, interrupted run already destroyed it. True if a key was destroyed by this call.
+        """
+        return self._destroy(data_keys, "owner_id", DATA, [owner_id], within) == 1
 
     def destroy_many(self, owner_ids: Iterable[str]) -> int:
         """Destroy many owners' keys in one transaction and one WAL purge; the number destroyed."""
@@ -266,13 +297,8 @@ class KeyStore:
 
     def kek_usage(self) -> dict[str, int]:
         """How many keys (data and system) are wrapped under each KEK id."""
-        usage: dict[str, int] = {}
         with self._reader.connect() as conn:
-            for table in (data_keys, system_keys):
-                query = select(table.c.kek_id, func.count()).group_by(table.c.kek_id)
-                for kek_id, count in conn.execute(query):
-                    usage[kek_id] = usage.get(kek_id, 0) + count
-        return usage
+            return kek_usage(conn)
 
     # The erasure ledger.
 
@@ -283,25 +309,7 @@ class KeyStore:
 
     def erasure_ledger(self) -> Iterator[ErasureRecord]:
         """Every ledger line in order, read a page at a time (no transaction held between pages)."""
-        after = 0
-        while True:
-            with self._reader.connect() as conn:
-                rows = conn.execute(
-                    select(erasure_ledger)
-                    .where(erasure_ledger.c.seq > after)
-                    .order_by(erasure_ledger.c.seq)
-                    .limit(_LEDGER_PAGE)
-                ).all()
-            for row in rows:
-                erased_at = row.erased_at
-                if erased_at.tzinfo is None:  # SQLite keeps no zone; we always write UTC.
-                    erased_at = erased_at.replace(tzinfo=UTC)
-                yield ErasureRecord(
-                    row.seq, row.owner_id, erased_at, row.certificate_id, bytes(row.signature)
-                )
-            if len(rows) < _LEDGER_PAGE:
-                return
-            after = rows[-1].seq
+        return read_ledger(self.read_connection)
 
     # Maintenance.
 
@@ -330,25 +338,22 @@ class KeyStore:
             key = self._cache.get(cache_key)
             if key is not None:
                 return key
-        table, pk = (
-            (data_keys, data_keys.c.owner_id) if kind == DATA else (system_keys, system_keys.c.name)
-        )
-        with self._reader.connect() as conn:
-            generation = self._observe(conn)
-            key = self._cache.get(cache_key)
-            if key is not None:
-                return key
-            wrapped = conn.execute(select(table.c.wrapped).where(pk == name)).scalar_one_or_none()
-        if wrapped is None:
+        table, column = (data_keys, "owner_id") if kind == DATA else (system_keys, "name")
+        # The counter is read before the key: a key destroyed after this read is either not
+        # found below, or cached under a generation the next call sees has moved.
+        generation = self._observe()
+        key = self._cache.get(cache_key)
+        if key is not None:
+            return key
+        found = self._fast.wrapped(table, column, [name])
+        if not found:
             return None
-        key = self._providers.unwrap(wrapped)
+        key = self._providers.unwrap(found[0][1])
         self._cache.put(cache_key, key, generation=generation)
         return key
 
-    def _observe(self, conn: Connection) -> int:
-        generation: int = conn.execute(
-            select(keystore_state.c.value).where(keystore_state.c.name == GENERATION)
-        ).scalar_one()
+    def _observe(self) -> int:
+        generation = self._fast.generation()
         self._cache.observe(generation)
         self._checked_at = time.monotonic()
         return generation
@@ -359,7 +364,7 @@ class KeyStore:
         pk_name: str,
         kind: str,
         names: list[str],
-        ledger: tuple[str, bytes] | None,
+        within: Within | None,
     ) -> int:
         if not names:
             return 0
@@ -369,6 +374,8 @@ class KeyStore:
             for start in range(0, len(names), _FETCH_CHUNK):
                 chunk = names[start : start + _FETCH_CHUNK]
                 destroyed += conn.execute(delete(table).where(pk.in_(chunk))).rowcount
+            if within is not None:
+                within(conn, destroyed)
             if not destroyed:
                 return 0
             # Increment in place, then read: the row stays locked until commit, so concurrent
@@ -382,8 +389,6 @@ class KeyStore:
             new = conn.execute(
                 select(keystore_state.c.value).where(keystore_state.c.name == GENERATION)
             ).scalar_one()
-            if ledger is not None:
-                append_ledger(conn, names[0], *ledger)
         self._cache.advance(new - 1, new, [(kind, name) for name in names])
         if self._is_sqlite:
             self._purge_wal()

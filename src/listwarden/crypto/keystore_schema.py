@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     create_engine,
     event,
     insert,
@@ -83,6 +86,30 @@ erasure_ledger = Table(
     Column("certificate_id", String(200), nullable=False),
     Column("signature", LargeBinary, nullable=False),
     sqlite_autoincrement=True,
+)
+
+# Signed erasure certificates, kept with the keys they account for. A certificate is written
+# (signed) before the main database commits the erasure and completed in the same transaction
+# that destroys the key and appends the ledger line; one never completed is an erasure that was
+# interrupted (finished by a rerun or ``keys reconcile``) or abandoned (the database rolled back).
+erasure_certificates = Table(
+    "erasure_certificates",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("scope", String(16), nullable=False),
+    Column("subject_id", String(200), nullable=False, index=True),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("completed_at", DateTime(timezone=True), nullable=True),
+    Column("document", Text, nullable=False),
+    Column("signature", LargeBinary, nullable=False),
+)
+
+# Which certificate accounts for each erased entry, so a rerun or a restore can find it.
+erased_entries = Table(
+    "erased_entries",
+    metadata,
+    Column("entry_id", String(200), primary_key=True),
+    Column("certificate_id", String(36), nullable=False, index=True),
 )
 
 
@@ -145,6 +172,76 @@ def init_generation(engine: Engine) -> None:
                 conn.execute(insert(keystore_state).values(name=GENERATION, value=0))
         except IntegrityError:
             pass  # Another worker initialised the store at the same moment.
+
+
+class KeyReader:
+    """Reads the destruction counter, and a few wrapped keys, on one connection of its own.
+
+    Every use of a key checks the counter first (see :class:`KeyStore`), so the check must cost
+    little: a pooled connection with a transaction around one ``SELECT`` costs some 150 µs, this
+    a few microseconds on SQLite. The connection runs in autocommit mode, so each read sees the
+    latest commit and no transaction is held open; it is shared under a lock, so only small reads
+    (a person's key, a page of people's) come here, and bulk reads go through the pool. A broken
+    connection is dropped and the read tried once more on a new one.
+    """
+
+    SMALL = 64
+    _GENERATION = "SELECT value FROM keystore_state WHERE name = 'generation'"
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._lock = threading.Lock()
+        self._raw: Any = None
+        self._mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
+        self._shared = isinstance(engine.pool, StaticPool)  # in memory: one connection for all
+
+    def generation(self) -> int:
+        rows = self._run(self._GENERATION, ())
+        if not rows:
+            raise RuntimeError("the key store has no destruction counter")
+        return int(rows[0][0])
+
+    def wrapped(self, table: Table, column: str, names: Sequence[str]) -> list[tuple[str, bytes]]:
+        """``(name, wrapped)`` for those of at most ``SMALL`` names that have a key."""
+        assert len(names) <= self.SMALL
+        marks = ", ".join([self._mark] * len(names))
+        sql = f"SELECT {column}, wrapped FROM {table.name} WHERE {column} IN ({marks})"
+        return [(str(name), bytes(blob)) for name, blob in self._run(sql, tuple(names))]
+
+    def close(self) -> None:
+        with self._lock:
+            self._drop()
+
+    def _run(self, sql: str, params: tuple[str, ...]) -> list[Any]:
+        if self._shared:
+            with self._engine.connect() as conn:
+                return list(conn.exec_driver_sql(sql, params).all())
+        with self._lock:
+            try:
+                return self._execute(sql, params)
+            except self._engine.dialect.loaded_dbapi.Error:
+                self._drop()
+                return self._execute(sql, params)
+
+    def _execute(self, sql: str, params: tuple[str, ...]) -> list[Any]:
+        if self._raw is None:
+            raw = self._engine.raw_connection()
+            if self._engine.dialect.name != "sqlite":
+                # SQLite connections here already run statements outside transactions.
+                raw.driver_connection.autocommit = True  # type: ignore[union-attr]
+            self._raw = raw
+        cursor = self._raw.cursor()
+        try:
+            cursor.execute(sql, params)
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
+
+    def _drop(self) -> None:
+        raw, self._raw = self._raw, None
+        if raw is not None:
+            # Never back to the pool: its autocommit setting must not reach another user.
+            raw.invalidate()
 
 
 def append_ledger(conn: Connection, owner_id: str, certificate_id: str, signature: bytes) -> int:

@@ -197,7 +197,7 @@ class Pkcs11KeyProvider:
         except pkcs11.NoSuchKey:
             raise KeyUnavailable(
                 f"no AES key labelled {self.key_label!r} on token {self.token_label!r} "
-                "(generate it with ensure_key)"
+                "(run 'listwarden init' to generate it)"
             ) from None
         except pkcs11.MultipleObjectsReturned:
             raise KeyUnavailable(

@@ -79,5 +79,8 @@ class MultiKeyProvider:
         kek_id = wrapped_key_id(wrapped)
         provider = self._by_id.get(kek_id)
         if provider is None:
-            raise KeyUnavailable(f"no configured provider holds key-encryption key {kek_id!r}")
+            raise KeyUnavailable(
+                f"no configured provider holds key-encryption key {kek_id!r}: point "
+                "LISTWARDEN_KEY_FILE (or the PKCS#11 settings) at the key that holds it"
+            )
         return provider.unwrap(wrapped)

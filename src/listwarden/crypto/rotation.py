@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, Table, func, select, update
+from sqlalchemy import Connection, Engine, Table, func, select, update
 
 from listwarden.crypto.keystore_schema import data_keys, system_keys
 from listwarden.crypto.providers import KeyProvider
@@ -81,3 +81,13 @@ class Rotation:
             after = rows[-1][0]
             if self.progress is not None:
                 self.progress(self.done, total)
+
+
+def kek_usage(conn: Connection) -> dict[str, int]:
+    """How many keys (data and system) are wrapped under each KEK id."""
+    usage: dict[str, int] = {}
+    for table, _pk in _TABLES:
+        query = select(table.c.kek_id, func.count()).group_by(table.c.kek_id)
+        for kek_id, count in conn.execute(query):
+            usage[kek_id] = usage.get(kek_id, 0) + count
+    return usage

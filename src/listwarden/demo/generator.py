@@ -384,3 +384,23 @@ def _summary(
         tokens=tokens,
         tokens_file=tokens_file,
     )
+
+
+def demo_people(*, subjects: int, seed: int, today: date) -> list[Person]:
+    """The people ``generate_demo`` makes for a seed, without a database: the same draws in order.
+
+    For tests that look for the generated names where they must not be. It replays the random
+    sequence of ``generate_demo`` (Matrix people, their entries, the victims); a test checks it
+    against a generated demo, so the two cannot drift apart unnoticed.
+    """
+    rng = random.Random(seed)
+    nobody = Actor(id="demo", role=Role.IAO)
+    matrix = [
+        make_person(rng, today, min_age=a, max_age=b)
+        for a, b in (_ages(rng) for _ in range(subjects))
+    ]
+    for person in matrix:
+        _matrix_item(rng, person, today, nobody)
+    victims = [make_person(rng, today, min_age=12, max_age=40) for _ in range(subjects // 6)]
+    victims += rng.sample(matrix, k=subjects // 25)
+    return matrix + victims

@@ -26,10 +26,11 @@ from listwarden.domain.bcu import BOROUGHS_BY_BCU
 from listwarden.domain.errors import InvalidInput, NotFound, Reason
 from listwarden.domain.lists import ListAction, require_list_permits
 from listwarden.domain.purposes import categories_for, class_of, require_category_permitted
-from listwarden.domain.vocabulary import Category, Operation, Outcome, Purpose, PurposeClass
+from listwarden.domain.vocabulary import Category, Operation, Purpose, PurposeClass
+from listwarden.services.events import record_consultations
 from listwarden.services.lists import effective_status, get_list
 from listwarden.services.unit_of_work import Attempt, UnitOfWork
-from listwarden.store.tables import Entry, Event, EvidenceItem, IntelligenceItem, Subject
+from listwarden.store.tables import Entry, EvidenceItem, IntelligenceItem, Subject
 
 MAX_PAGE = 100
 MIN_JUSTIFICATION = 10
@@ -152,29 +153,16 @@ def _log_consultations(
     list_id: str | None,
     operation: Operation = Operation.CONSULT,
 ) -> None:
-    now = uow.now()
-    base = {
-        "event_version": 1,
-        "occurred_at": now,
-        "outcome": Outcome.DONE.value,
-        "actor_id": actor.id,
-        "purpose": why.purpose.value,
-        "purpose_class": why.purpose_class.value,
-        "justification": why.justification,
-    }
-    if not shown:
-        session.add(Event(**base, operation=operation.value, list_id=list_id, result_count=0))
-        return
-    session.add_all(
-        Event(
-            **base,
-            operation=operation.value,
-            list_id=s.list_id,
-            entry_id=s.entry_id,
-            subject_id=s.subject_id,
-            result_count=len(shown),
-        )
-        for s in shown
+    record_consultations(
+        session,
+        uow=uow,
+        operation=operation,
+        actor_id=actor.id,
+        purpose=why.purpose,
+        purpose_class=why.purpose_class.value,
+        justification=why.justification,
+        shown=[(s.list_id, s.entry_id, s.subject_id) for s in shown],
+        list_id=list_id,
     )
 
 

@@ -42,17 +42,15 @@ from listwarden.domain.vocabulary import (
     EvidenceRole,
     Nature,
     Operation,
-    Outcome,
     Purpose,
     Role,
     SourceType,
 )
-from listwarden.services.events import record_event
+from listwarden.services.events import add_events, build_event, record_event
 from listwarden.services.lists import effective_status, get_list
 from listwarden.services.unit_of_work import Attempt, UnitOfWork
 from listwarden.store.tables import (
     Entry,
-    Event,
     EvidenceItem,
     IntelligenceItem,
     MonitoringRecord,
@@ -435,21 +433,19 @@ def _insert(
     ]
     if intelligence:
         session.execute(insert(IntelligenceItem), intelligence)
-    session.execute(
-        insert(Event),
+    add_events(
+        session,
         [
-            {
-                "event_version": 1,
-                "occurred_at": now,
-                "operation": Operation.COLLECT.value,
-                "outcome": Outcome.DONE.value,
-                "actor_id": actor.id,
-                "list_id": register_list.id,
-                "entry_id": p.entry_id,
-                "subject_id": p.subject_id,
-                "purpose": purpose.value,
-                "purpose_class": class_of(purpose).value,
-            }
+            build_event(
+                at=now,
+                operation=Operation.COLLECT,
+                actor_id=actor.id,
+                list_id=register_list.id,
+                entry_id=p.entry_id,
+                subject_id=p.subject_id,
+                purpose=purpose,
+                purpose_class=class_of(purpose).value,
+            )
             for p in prepared
         ],
     )

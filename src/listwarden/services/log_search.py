@@ -1,17 +1,29 @@
-"""Reading the access log for oversight: filtered, paginated, answered from indexes."""
+"""Reading the access log for oversight: filtered, paginated, answered from indexes.
+
+Each filter has an index that pairs it with the event id, so a page is one index range scan
+in log order, resumed after the last id seen. Justifications are opened from their sealed
+form for the auditor and the DPO; the administrator sees none, and nobody sees one whose
+period's key has expired.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
+from listwarden.auditlog.sealing import EventRef, JustificationOpener
 from listwarden.domain.access import Actor, Permission, require_permission
 from listwarden.domain.errors import InvalidInput, Reason
-from listwarden.domain.vocabulary import Role
+from listwarden.domain.vocabulary import Operation, Role
+from listwarden.services.audit_config import event_log
 from listwarden.services.unit_of_work import UnitOfWork
-from listwarden.store.tables import Event
+from listwarden.store.tables import Event, LogLeaf
+
+MAX_PAGE = 1000
+WITHHELD_ROLE = "not shown to the administrator"
+WITHHELD_EXPIRED = "its log period has expired and the key is destroyed"
 
 
 @dataclass(frozen=True)
@@ -30,6 +42,76 @@ class EventView:
     recipient_id: str | None
     result_count: int | None
     reason: str | None
+    log_period: str | None = None
+    justification_withheld: str | None = None
+    leaf_index: int | None = None
+
+
+def _page_query(
+    *,
+    subject_id: str | None,
+    user_id: str | None,
+    operation: str | None,
+    list_id: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    after_id: int,
+    limit: int,
+) -> Select[Event, int]:
+    if not 1 <= limit <= MAX_PAGE or after_id < 0:
+        raise InvalidInput(
+            "invalid page",
+            reasons=[Reason("invalid-page", f"limit 1-{MAX_PAGE}, after_id at least 0", "limit")],
+        )
+    if operation is not None and operation not in {o.value for o in Operation}:
+        raise InvalidInput(
+            f"unknown operation {operation!r}",
+            reasons=[
+                Reason(
+                    "unknown-operation",
+                    "operation must be one of: " + ", ".join(o.value for o in Operation),
+                    "operation",
+                )
+            ],
+        )
+    query = (
+        select(Event, LogLeaf.leaf_index)
+        .outerjoin(LogLeaf, LogLeaf.event_id == Event.id)
+        .where(Event.id > after_id)
+    )
+    for column, value in (
+        (Event.subject_id, subject_id),
+        (Event.actor_id, user_id),
+        (Event.operation, operation),
+        (Event.list_id, list_id),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if since is not None:
+        query = query.where(Event.occurred_at >= since)
+    if until is not None:
+        query = query.where(Event.occurred_at < until)
+    return query.order_by(Event.id).limit(limit)
+
+
+def _justification(
+    event: Event, opener: JustificationOpener | None
+) -> tuple[str | None, str | None]:
+    """The clear justification, or None and why it is withheld."""
+    if event.justification_ct is None or event.log_period is None:
+        return None, None
+    if opener is None:
+        return None, WITHHELD_ROLE
+    ref = EventRef(
+        event.occurred_at,
+        event.operation,
+        event.actor_id,
+        event.list_id,
+        event.entry_id,
+        event.subject_id,
+    )
+    text = opener.open(event.justification_ct, event.log_period, ref)
+    return (text, None) if text is not None else (None, WITHHELD_EXPIRED)
 
 
 def search_events(
@@ -47,27 +129,24 @@ def search_events(
 ) -> list[EventView]:
     """Events matching every filter given, oldest first, resuming after ``after_id``."""
     require_permission(actor, Permission.LOG_READ)
-    if not 1 <= limit <= 1000:
-        raise InvalidInput(
-            "invalid page", reasons=[Reason("invalid-page", "limit 1-1000", "limit")]
-        )
-    query = select(Event).where(Event.id > after_id)
-    for column, value in (
-        (Event.subject_id, subject_id),
-        (Event.actor_id, user_id),
-        (Event.operation, operation),
-        (Event.list_id, list_id),
-    ):
-        if value is not None:
-            query = query.where(column == value)
-    if since is not None:
-        query = query.where(Event.occurred_at >= since)
-    if until is not None:
-        query = query.where(Event.occurred_at < until)
+    query = _page_query(
+        subject_id=subject_id,
+        user_id=user_id,
+        operation=operation,
+        list_id=list_id,
+        since=since,
+        until=until,
+        after_id=after_id,
+        limit=limit,
+    )
     # Justifications are free text and may name people; the administrator sees none.
-    redact = actor.role is Role.ADMINISTRATOR
+    opener = None if actor.role is Role.ADMINISTRATOR else event_log(uow).sealer.opener(uow.now())
     with uow.read_only() as session:
-        return [
+        rows = session.execute(query).all()
+    views = []
+    for e, leaf_index in rows:
+        justification, withheld = _justification(e, opener)
+        views.append(
             EventView(
                 e.id,
                 e.occurred_at,
@@ -79,10 +158,13 @@ def search_events(
                 e.subject_id,
                 e.purpose,
                 e.purpose_class,
-                None if redact else e.justification,
+                justification,
                 e.recipient_id,
                 e.result_count,
                 e.reason,
+                e.log_period,
+                withheld,
+                leaf_index,
             )
-            for e in session.scalars(query.order_by(Event.id).limit(limit))
-        ]
+        )
+    return views

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, BinaryIO, Protocol
 
 
 class FieldCipher(Protocol):
@@ -33,3 +33,92 @@ class BlindIndex(Protocol):
 
 class Clock(Protocol):
     def __call__(self) -> datetime: ...
+
+
+class ErasureCertificate(Protocol):
+    """A signed erasure certificate as the key store keeps it."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def scope(self) -> str: ...
+
+    @property
+    def subject_id(self) -> str: ...
+
+    @property
+    def issued_at(self) -> datetime: ...
+
+    @property
+    def completed(self) -> bool: ...
+
+    @property
+    def document(self) -> Mapping[str, Any]: ...
+
+    @property
+    def signature(self) -> bytes: ...
+
+
+class BackupSealer(Protocol):
+    """Encrypts a backup into an integrity-checked archive, and checks and decrypts one."""
+
+    def seal(self, source: BinaryIO, dest: BinaryIO, *, meta: Mapping[str, Any]) -> None: ...
+
+    def open(self, source: BinaryIO, dest: BinaryIO, *, name: str) -> Mapping[str, Any]: ...
+
+
+class KeyStorePort(Protocol):
+    """The key store's side of erasure and backups (``crypto.register_keys.RegisterKeys``).
+
+    Certificates are issued pending before the database commits an erasure and completed after,
+    in the key-store transaction that destroys the data key and appends the ledger line.
+    """
+
+    @property
+    def keystore_backup_retention_days(self) -> int: ...
+
+    @property
+    def database_backup_retention_days(self) -> int: ...
+
+    def issue_certificate(
+        self,
+        *,
+        scope: str,
+        subject_id: str,
+        entries: Sequence[tuple[str, str]],
+        list_names: Mapping[str, str],
+        by: str,
+        rule: str,
+        erased_at: datetime,
+    ) -> ErasureCertificate:
+        """Sign and keep a pending certificate; ``entries`` are ``(entry_id, list_id)`` pairs."""
+        ...
+
+    def complete_erasure(self, certificate_id: str) -> bool: ...
+
+    def abandon_certificate(self, certificate_id: str) -> bool: ...
+
+    def certificate(self, certificate_id: str) -> ErasureCertificate: ...
+
+    def certificate_for_subject(self, subject_id: str) -> ErasureCertificate | None: ...
+
+    def certificate_for_entry(self, entry_id: str) -> ErasureCertificate | None: ...
+
+    def certificate_problem(self, certificate: ErasureCertificate) -> str | None: ...
+
+    def signing_public_key(self) -> bytes: ...
+
+    def pending_certificates(self) -> Sequence[ErasureCertificate]: ...
+
+    def has_data_key(self, subject_id: str) -> bool: ...
+
+    def data_key_owner_pages(self, *, created_before: datetime) -> Iterator[list[str]]: ...
+
+    def erased_subjects(self) -> Iterator[tuple[str, str]]: ...
+
+    def erased_entries(self) -> Iterator[tuple[str, str]]: ...
+
+    def overwrite_destroyed(self) -> None: ...
+
+    def backup_sealer(self, kind: str) -> BackupSealer: ...

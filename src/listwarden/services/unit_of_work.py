@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from listwarden.domain.errors import AccessDenied
 from listwarden.domain.vocabulary import Operation, Outcome
-from listwarden.services.ports import BlindIndex, Clock, FieldCipher
-from listwarden.store.tables import Event
+from listwarden.services.events import record_event
+from listwarden.services.ports import BlindIndex, Clock, FieldCipher, KeyStorePort
 
 
 def utc_now() -> datetime:
@@ -38,7 +38,10 @@ class Attempt:
 
 
 class UnitOfWork:
-    """Holds what every use case needs: sessions, the field cipher, blind indexes and the clock."""
+    """Holds what every use case needs: sessions, the field cipher, blind indexes and the clock.
+
+    ``keys`` is the key store's side of erasure and backups, for the use cases that need it.
+    """
 
     def __init__(
         self,
@@ -47,11 +50,13 @@ class UnitOfWork:
         cipher: FieldCipher,
         blind_index: BlindIndex,
         clock: Clock = utc_now,
+        keys: KeyStorePort | None = None,
     ) -> None:
         self.session_factory = session_factory
         self.cipher = cipher
         self.blind_index = blind_index
         self.clock = clock
+        self.keys = keys
 
     def now(self) -> datetime:
         return self.clock()
@@ -89,17 +94,16 @@ class UnitOfWork:
 
     def _record_refusal(self, attempt: Attempt, refusal: AccessDenied) -> None:
         with self.transaction() as session:
-            session.add(
-                Event(
-                    occurred_at=self.now(),
-                    operation=Operation.REFUSED,
-                    outcome=Outcome.REFUSED,
-                    actor_id=attempt.actor_id,
-                    list_id=attempt.list_id,
-                    entry_id=attempt.entry_id,
-                    subject_id=attempt.subject_id,
-                    purpose=attempt.purpose,
-                    purpose_class=attempt.purpose_class,
-                    reason=f"{attempt.operation.value} refused by {refusal.policy}"[:200],
-                )
+            record_event(
+                session,
+                at=self.now(),
+                operation=Operation.REFUSED,
+                outcome=Outcome.REFUSED,
+                actor_id=attempt.actor_id,
+                list_id=attempt.list_id,
+                entry_id=attempt.entry_id,
+                subject_id=attempt.subject_id,
+                purpose=attempt.purpose,
+                purpose_class=attempt.purpose_class,
+                reason=f"{attempt.operation.value} refused by {refusal.policy}"[:200],
             )

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -237,24 +238,105 @@ class IntelligenceItem(Base):
 class Event(Base):
     """One line of the access log (DPA 2018 s.62). Insert-only: the database refuses changes.
 
-    It holds identifiers, never names; the justification has its own column so that it can be
-    kept encrypted under a per-period log key.
+    It holds identifiers, never names. The justification, free text that may name anyone, is
+    kept only as an AES-GCM ciphertext under the key of its ``log_period``; the log's leaf
+    commits to that ciphertext's SHA-256, so destroying an expired period's key leaves every
+    leaf verifiable. Indexes pair each searchable column with ``id`` so that a search pages
+    through them in log order.
     """
 
     __tablename__ = "events"
+    __table_args__ = (
+        Index("ix_events_actor_id", "actor_id", "id"),
+        Index("ix_events_list_id", "list_id", "id"),
+        Index("ix_events_subject_id", "subject_id", "id"),
+        Index("ix_events_operation", "operation", "id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     event_version: Mapped[int] = mapped_column(Integer, default=1)
     occurred_at: Mapped[datetime] = mapped_column(index=True)
-    operation: Mapped[str] = mapped_column(String(32), index=True)
+    operation: Mapped[str] = mapped_column(String(32))
     outcome: Mapped[str] = mapped_column(String(16))
-    actor_id: Mapped[str | None] = mapped_column(Id, index=True)
-    list_id: Mapped[str | None] = mapped_column(Id, index=True)
+    actor_id: Mapped[str | None] = mapped_column(Id)
+    list_id: Mapped[str | None] = mapped_column(Id)
     entry_id: Mapped[str | None] = mapped_column(Id)
-    subject_id: Mapped[str | None] = mapped_column(Id, index=True)
+    subject_id: Mapped[str | None] = mapped_column(Id)
     purpose: Mapped[str | None] = mapped_column(String(40))
     purpose_class: Mapped[str | None] = mapped_column(String(16))
-    justification: Mapped[str | None] = mapped_column(Text)
+    justification_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    log_period: Mapped[str | None] = mapped_column(String(16))
     recipient_id: Mapped[str | None] = mapped_column(Id)
     result_count: Mapped[int | None] = mapped_column(Integer)
     reason: Mapped[str | None] = mapped_column(String(200))
+
+
+# The verifiable log (law 4). Every table below is insert-only, refused changes by the database
+# like ``events``, except ``log_queue``, the PostgreSQL sequencer's work list.
+
+
+class LogLeaf(Base):
+    """An event's place in the Merkle tree: contiguous from 0, given once by the sequencer."""
+
+    __tablename__ = "log_leaves"
+
+    leaf_index: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    event_id: Mapped[int] = mapped_column(BigId, unique=True)
+    leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class LogNode(Base):
+    """A perfect subtree of the log above the leaves (level >= 1), as appends completed it."""
+
+    __tablename__ = "log_nodes"
+    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012 - SQLAlchemy reads it as-is
+
+    level: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    node_index: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class LogFrontier(Base):
+    """The tree's compact range after each sequencing batch: where the next batch resumes."""
+
+    __tablename__ = "log_frontiers"
+
+    tree_size: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    frontier: Mapped[bytes] = mapped_column(LargeBinary)
+    root: Mapped[bytes] = mapped_column(LargeBinary(32))
+    last_event_id: Mapped[int | None] = mapped_column(BigId)
+    sequenced_at: Mapped[datetime]
+
+
+class LogQueue(Base):
+    """Events committed but not yet sequenced (PostgreSQL; a trigger fills it on insert)."""
+
+    __tablename__ = "log_queue"
+
+    event_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+
+
+class LogCheckpoint(Base):
+    """A signed tree head: the C2SP checkpoint note for ``tree_size`` and ``root``."""
+
+    __tablename__ = "checkpoints"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tree_size: Mapped[int] = mapped_column(BigId, index=True)
+    root: Mapped[bytes] = mapped_column(LargeBinary(32))
+    note: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class LogCosignature(Base):
+    """A witness's cosignature/v1 line on a checkpoint, from a key the system does not hold."""
+
+    __tablename__ = "cosignatures"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    checkpoint_id: Mapped[int] = mapped_column(ForeignKey("checkpoints.id"), index=True)
+    witness_name: Mapped[str] = mapped_column(String(200))
+    witness_key: Mapped[bytes] = mapped_column(LargeBinary(32), index=True)
+    line: Mapped[str] = mapped_column(Text)
+    cosigned_at: Mapped[datetime]
+    recorded_at: Mapped[datetime]

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from listwarden.bootstrap import Register
 from listwarden.web.api import router
+from listwarden.web.api_audit import audit_router
 from listwarden.web.limits import BodySizeLimit
 from listwarden.web.problems import STATUS, install_problem_handlers
 
@@ -34,6 +35,7 @@ def create_app(register: Register) -> FastAPI:
     app.state.register = register
     install_problem_handlers(app)
     app.include_router(router)
+    app.include_router(audit_router)
 
     @app.get("/problems/{slug}", include_in_schema=False)
     def problem_type(slug: str) -> JSONResponse:

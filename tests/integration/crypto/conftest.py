@@ -114,7 +114,7 @@ def softhsm_token(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SoftHsmT
     token = SoftHsmToken(module=str(SOFTHSM_LIBRARY), label="listwarden-test", pin="1234")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOFTHSM2_CONF", str(config))
-        subprocess.run(  # noqa: S603 -- fixed arguments, the path found by shutil.which
+        subprocess.run(  # fixed arguments, the path found by shutil.which
             [
                 util,
                 "--init-token",

@@ -1,0 +1,373 @@
+"""Signed erasure certificates, kept in the key store beside the keys and ledger they account for.
+
+A certificate is a JSON document holding no personal data (identifiers, lists, dates, the rule or
+request and who acted), signed with Ed25519 over its RFC 8785 canonical form. The signing key is
+a key-store system key (``erasure-signing``; an Ed25519 private key is a 32-byte seed), so it is
+wrapped by the key-encryption key and rotates with it like every other key.
+
+Lifecycle: :meth:`CertificateStore.issue` stores a *pending* certificate before the main database
+commits the erasure; :meth:`CertificateStore.complete` marks it completed in the same key-store
+transaction that destroys the data key and appends the ledger line. A pending certificate whose
+rows are gone is finished by a rerun or ``keys reconcile``; one whose rows are still there was
+never committed and is abandoned (deleted: it was never handed to anyone).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import rfc8785
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from sqlalchemy import Connection, delete, insert, select, update
+
+from listwarden.crypto.keystore import KeyStore
+from listwarden.crypto.keystore_schema import append_ledger, erased_entries, erasure_certificates
+from listwarden.crypto.ledger import as_utc
+from listwarden.domain.errors import Conflict, InvalidInput, NotFound, Reason
+
+SIGNING_KEY = "erasure-signing"
+CERTIFICATE_TYPE = "listwarden.erasure-certificate"
+SCOPES = ("subject", "entry")
+_PAGE = 1_000
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCertificate:
+    """A certificate as kept: its signed document, signature and whether the erasure completed."""
+
+    id: str
+    scope: str
+    subject_id: str
+    issued_at: datetime
+    completed_at: datetime | None
+    document: dict[str, Any]
+    signature: bytes
+
+    @property
+    def completed(self) -> bool:
+        return self.completed_at is not None
+
+    @property
+    def entry_ids(self) -> list[str]:
+        return [str(e) for e in self.document.get("entry_ids", [])]
+
+
+def canonical(document: Mapping[str, Any]) -> bytes:
+    """The bytes that are signed: RFC 8785 canonical JSON of the document."""
+    return bytes(rfc8785.dumps(dict(document)))
+
+
+def certificate_document(
+    *,
+    certificate_id: str,
+    scope: str,
+    subject_id: str,
+    entries: Sequence[tuple[str, str]],
+    list_names: Mapping[str, str],
+    by: str,
+    rule: str,
+    erased_at: datetime,
+    keystore_retention: timedelta,
+    database_retention: timedelta,
+) -> dict[str, Any]:
+    """What a certificate says: identifiers, lists, when, the rule, who, and two dates.
+
+    ``entries`` are ``(entry_id, list_id)`` pairs. Nothing personal goes in, not even the
+    free-text reason (the access log keeps that).
+    """
+    whole_person = scope == "subject"
+    return {
+        "type": CERTIFICATE_TYPE,
+        "version": 1,
+        "id": certificate_id,
+        "scope": scope,
+        "subject_id": subject_id,
+        "entry_ids": sorted(entry for entry, _ in entries),
+        "lists": [
+            {"id": list_id, "name": list_names.get(list_id, "")}
+            for list_id in sorted({list_id for _, list_id in entries})
+        ],
+        "erased_at": erased_at.isoformat(),
+        "rule_or_request": rule,
+        "by": by,
+        "data_key_destroyed": whole_person,
+        # With the key destroyed, every database backup holds only ciphertext nobody can open
+        # once the key store's backups (which still hold the key) have aged out. An entry removed
+        # while the person stays listed is under a live key: it leaves the database backups as
+        # they age out, and every restore meanwhile re-applies its erasure.
+        "no_backup_restores_identifying_data_after": (
+            erased_at + (keystore_retention if whole_person else database_retention)
+        ).isoformat(),
+        # The monitoring record (law 9) is pseudonymous and sealed under the equality key, which
+        # lives on: its copies in database backups go when those backups age out.
+        "monitoring_residue_gone_after": (
+            (erased_at + database_retention).isoformat() if whole_person else None
+        ),
+    }
+
+
+class CertificateSigner:
+    """Signs and verifies certificate documents with the key store's Ed25519 erasure key."""
+
+    def __init__(self, keystore: KeyStore) -> None:
+        self._keystore = keystore
+
+    def _private(self) -> Ed25519PrivateKey:
+        return Ed25519PrivateKey.from_private_bytes(self._keystore.system_key(SIGNING_KEY))
+
+    def public_key(self) -> bytes:
+        """The raw 32-byte public key, for anyone who wants to check a certificate themselves."""
+        return self._private().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+    def key_id(self) -> str:
+        return "ed25519:" + hashlib.sha256(self.public_key()).hexdigest()[:32]
+
+    def sign(self, document: Mapping[str, Any]) -> bytes:
+        return self._private().sign(canonical(document))
+
+    def problem(self, document: Mapping[str, Any], signature: bytes) -> str | None:
+        """None if ``signature`` is this register's over ``document``; otherwise why not."""
+        if document.get("signing_key") != self.key_id():
+            return "it names another signing key than this register's"
+        public = Ed25519PublicKey.from_public_bytes(self.public_key())
+        try:
+            public.verify(signature, canonical(document))
+        except InvalidSignature:
+            return "its signature does not match its contents"
+        return None
+
+
+class CertificateStore:
+    """Pending and completed erasure certificates in the key store's own database."""
+
+    def __init__(self, keystore: KeyStore) -> None:
+        self.keystore = keystore
+        self.signer = CertificateSigner(keystore)
+
+    def issue(self, document: Mapping[str, Any]) -> StoredCertificate:
+        """Sign ``document`` (adding the signing key's id) and store it as pending.
+
+        A pending certificate left for the same subject (subject scope) or the same entries by
+        an earlier run that never committed is replaced: the caller holds the rows' locks, so
+        that run cannot still be going.
+        """
+        body = dict(document)
+        cert_id, scope, subject_id = _identity(body)
+        entry_ids = [str(e) for e in body.get("entry_ids", [])]
+        body["signing_key"] = self.signer.key_id()
+        signature = self.signer.sign(body)
+        issued_at = datetime.now(UTC)
+        with self.keystore.write_transaction() as conn:
+            stale = _stale_pending(conn, scope, subject_id, entry_ids)
+            _delete(conn, stale)
+            conn.execute(
+                insert(erasure_certificates).values(
+                    id=cert_id,
+                    scope=scope,
+                    subject_id=subject_id,
+                    issued_at=issued_at,
+                    completed_at=None,
+                    document=json.dumps(body, sort_keys=True),
+                    signature=signature,
+                )
+            )
+            if entry_ids:
+                conn.execute(
+                    insert(erased_entries),
+                    [{"entry_id": e, "certificate_id": cert_id} for e in entry_ids],
+                )
+        return StoredCertificate(cert_id, scope, subject_id, issued_at, None, body, signature)
+
+    def complete(self, certificate_id: str) -> bool:
+        """Finish the erasure; True if this call completed it (False if it already was).
+
+        Subject scope: the data key is destroyed, the certificate marked completed and the
+        ledger line appended, all in one key-store transaction (the key is destroyed even if the
+        certificate was already completed, so a rerun can never leave it behind).
+        """
+        cert = self.get(certificate_id)
+        done = False
+
+        def mark(conn: Connection, _destroyed: int) -> None:
+            nonlocal done
+            done = (
+                conn.execute(
+                    update(erasure_certificates)
+                    .where(
+                        erasure_certificates.c.id == cert.id,
+                        erasure_certificates.c.completed_at.is_(None),
+                    )
+                    .values(completed_at=datetime.now(UTC))
+                ).rowcount
+                == 1
+            )
+            if done and cert.scope == "subject":
+                append_ledger(conn, cert.subject_id, cert.id, cert.signature)
+
+        if cert.scope == "subject":
+            self.keystore.destroy_within(cert.subject_id, mark)
+        else:
+            with self.keystore.write_transaction() as conn:
+                mark(conn, 0)
+        return done
+
+    def abandon(self, certificate_id: str) -> bool:
+        """Delete a pending certificate whose erasure never committed; True if one was deleted."""
+        with self.keystore.write_transaction() as conn:
+            row = conn.execute(
+                select(erasure_certificates.c.completed_at).where(
+                    erasure_certificates.c.id == certificate_id
+                )
+            ).first()
+            if row is None:
+                return False
+            if row.completed_at is not None:
+                raise Conflict(
+                    f"erasure certificate {certificate_id} is completed and cannot be abandoned"
+                )
+            _delete(conn, [certificate_id])
+            return True
+
+    def get(self, certificate_id: str) -> StoredCertificate:
+        with self.keystore.read_connection() as conn:
+            row = conn.execute(
+                select(erasure_certificates).where(erasure_certificates.c.id == certificate_id)
+            ).first()
+        if row is None:
+            raise NotFound(
+                f"no erasure certificate {certificate_id}",
+                reasons=[Reason("certificate-not-found", certificate_id, "certificate_id")],
+            )
+        return _certificate(row)
+
+    def for_subject(self, subject_id: str) -> StoredCertificate | None:
+        """The latest subject-scope certificate for ``subject_id``, pending or completed."""
+        with self.keystore.read_connection() as conn:
+            row = conn.execute(
+                select(erasure_certificates)
+                .where(
+                    erasure_certificates.c.subject_id == subject_id,
+                    erasure_certificates.c.scope == "subject",
+                )
+                .order_by(erasure_certificates.c.issued_at.desc())
+                .limit(1)
+            ).first()
+        return None if row is None else _certificate(row)
+
+    def for_entry(self, entry_id: str) -> StoredCertificate | None:
+        """The certificate that accounts for ``entry_id``, of either scope."""
+        with self.keystore.read_connection() as conn:
+            cert_id = conn.execute(
+                select(erased_entries.c.certificate_id).where(erased_entries.c.entry_id == entry_id)
+            ).scalar_one_or_none()
+        return None if cert_id is None else self.get(cert_id)
+
+    def pending(self) -> list[StoredCertificate]:
+        """Every certificate whose erasure has not completed (normally none, or a handful)."""
+        with self.keystore.read_connection() as conn:
+            rows = conn.execute(
+                select(erasure_certificates)
+                .where(erasure_certificates.c.completed_at.is_(None))
+                .order_by(erasure_certificates.c.issued_at)
+            ).all()
+        return [_certificate(row) for row in rows]
+
+    def completed_entries(self) -> Iterator[tuple[str, str]]:
+        """``(entry_id, certificate_id)`` for every completed entry-scope erasure, paged."""
+        after = ""
+        while True:
+            with self.keystore.read_connection() as conn:
+                rows = conn.execute(
+                    select(erased_entries.c.entry_id, erased_entries.c.certificate_id)
+                    .join(
+                        erasure_certificates,
+                        erasure_certificates.c.id == erased_entries.c.certificate_id,
+                    )
+                    .where(
+                        erased_entries.c.entry_id > after,
+                        erasure_certificates.c.scope == "entry",
+                        erasure_certificates.c.completed_at.is_not(None),
+                    )
+                    .order_by(erased_entries.c.entry_id)
+                    .limit(_PAGE)
+                ).all()
+            yield from ((row.entry_id, row.certificate_id) for row in rows)
+            if len(rows) < _PAGE:
+                return
+            after = rows[-1].entry_id
+
+
+def _identity(body: Mapping[str, Any]) -> tuple[str, str, str]:
+    cert_id, scope, subject_id = body.get("id"), body.get("scope"), body.get("subject_id")
+    if not isinstance(cert_id, str) or not 1 <= len(cert_id) <= 36:
+        raise InvalidInput("an erasure certificate needs an id of at most 36 characters")
+    if scope not in SCOPES:
+        raise InvalidInput(f"an erasure certificate's scope is one of {', '.join(SCOPES)}")
+    if not isinstance(subject_id, str) or not subject_id:
+        raise InvalidInput("an erasure certificate names its subject")
+    return cert_id, str(scope), subject_id
+
+
+def _stale_pending(
+    conn: Connection, scope: str, subject_id: str, entry_ids: Sequence[str]
+) -> list[str]:
+    """Pending certificates this one replaces; ``Conflict`` if an entry is already certified."""
+    stale: set[str] = set()
+    if scope == "subject":
+        stale.update(
+            conn.execute(
+                select(erasure_certificates.c.id).where(
+                    erasure_certificates.c.subject_id == subject_id,
+                    erasure_certificates.c.scope == "subject",
+                    erasure_certificates.c.completed_at.is_(None),
+                )
+            ).scalars()
+        )
+    for start in range(0, len(entry_ids), _PAGE):
+        rows = conn.execute(
+            select(
+                erased_entries.c.entry_id,
+                erasure_certificates.c.id,
+                erasure_certificates.c.completed_at,
+            )
+            .join(
+                erasure_certificates, erasure_certificates.c.id == erased_entries.c.certificate_id
+            )
+            .where(erased_entries.c.entry_id.in_(entry_ids[start : start + _PAGE]))
+        ).all()
+        for row in rows:
+            if row.completed_at is not None:
+                raise Conflict(
+                    f"entry {row.entry_id} was already erased under certificate {row.id}"
+                )
+            stale.add(row.id)
+    return sorted(stale)
+
+
+def _delete(conn: Connection, certificate_ids: Sequence[str]) -> None:
+    if not certificate_ids:
+        return
+    conn.execute(delete(erased_entries).where(erased_entries.c.certificate_id.in_(certificate_ids)))
+    conn.execute(delete(erasure_certificates).where(erasure_certificates.c.id.in_(certificate_ids)))
+
+
+def _certificate(row: Any) -> StoredCertificate:
+    return StoredCertificate(
+        id=row.id,
+        scope=row.scope,
+        subject_id=row.subject_id,
+        issued_at=as_utc(row.issued_at),
+        completed_at=None if row.completed_at is None else as_utc(row.completed_at),
+        document=json.loads(row.document),
+        signature=bytes(row.signature),
+    )

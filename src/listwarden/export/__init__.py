@@ -1,0 +1,1 @@
+"""Export adapters: disclosure packages sealed to their recipients, and attribution of leaks."""

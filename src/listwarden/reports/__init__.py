@@ -1,0 +1,1 @@
+"""Reports: census baseline, charts and the other adapters that present oversight figures."""
