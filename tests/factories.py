@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, timedelta
 
 from listwarden.bootstrap import Register
 from listwarden.domain.access import Actor
 from listwarden.domain.vocabulary import Role
-from listwarden.services import lists
+from listwarden.services import grants, lists
+from listwarden.services.access import course_of
 from listwarden.services.entries import NewEntry, add_entry
 from listwarden.services.users import create_user
+from listwarden.store.tables import RegisterList
 
 
 @dataclass
@@ -30,12 +32,42 @@ class Cast:
     auditor: Actor
     admin: Actor
 
+    def everyone(self) -> list[Actor]:
+        return [getattr(self, f.name) for f in fields(self)]
+
+
+def train(register: Register, user_id: str, course: str, *, days: int = 365) -> None:
+    """Record ``course`` as completed today and current for ``days``."""
+    today = register.uow.today()
+    grants.record_training(
+        uow=register.uow,
+        actor=None,
+        user_id=user_id,
+        course=course,
+        completed_on=today,
+        expires_on=today + timedelta(days=days),
+    )
+
+
+def grant(register: Register, cast: Cast, list_id: str) -> None:
+    """Give everyone in the cast current training (mandatory and the list's) and a grant to it."""
+    with register.uow.read_only() as session:
+        register_list = session.get(RegisterList, list_id)
+        assert register_list is not None
+        course = course_of(register_list)
+    for actor in cast.everyone():
+        train(register, actor.id, register.uow.access.mandatory_course)
+        train(register, actor.id, course)
+        grants.grant_access(uow=register.uow, actor=None, user_id=actor.id, list_id=list_id)
+
 
 def make_cast(register: Register) -> Cast:
     uow = register.uow
 
     def user(name: str, role: Role, bcus: tuple[str, ...] = (), wide: bool = True) -> Actor:
-        return create_user(uow=uow, actor_id=None, name=name, role=role, bcus=bcus, force_wide=wide)
+        made = create_user(uow=uow, actor_id=None, name=name, role=role, bcus=bcus, force_wide=wide)
+        train(register, made.id, uow.access.mandatory_course)
+        return made
 
     return Cast(
         iao=user("Iris Owner", Role.IAO),
@@ -78,6 +110,7 @@ def draft_list(
         access_policy_ref="access/default.cedar",
         public_notice="We keep a list (s.44).",
     )
+    grant(register, cast, list_id)
     if complete:
         lists.record_dpia(
             uow=uow,

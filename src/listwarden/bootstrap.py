@@ -17,7 +17,8 @@ from listwarden.crypto.keystore import KeyStore
 from listwarden.crypto.provider_config import Pkcs11Config, make_provider
 from listwarden.crypto.providers import KeyProvider
 from listwarden.crypto.register_keys import RegisterKeys
-from listwarden.services.unit_of_work import UnitOfWork
+from listwarden.services.audit_config import LogConfig, attach_event_log
+from listwarden.services.unit_of_work import AccessSettings, UnitOfWork, resident_policy_engine
 from listwarden.settings import Settings
 from listwarden.store import migrate
 from listwarden.store.engine import make_engine
@@ -103,5 +104,12 @@ def open_register(
             keystore_backup_retention_days=settings.keystore_backup_retention_days,
             database_backup_retention_days=settings.database_backup_retention_days,
         ),
+        policy=resident_policy_engine(),
+        access=AccessSettings(
+            mandatory_course=settings.mandatory_course,
+            grant_lapse_days=settings.grant_lapse_days,
+            grant_days=settings.grant_days,
+        ),
     )
+    attach_event_log(uow, keys=keystore, config=LogConfig.from_settings(settings))
     return Register(settings=settings, engine=engine, keystore=keystore, uow=uow)

@@ -188,6 +188,8 @@ app.command()(restore)
 app.add_typer(erasure_app, name="erasure")
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
+app.add_typer(__import__("listwarden.cli_retention").cli_retention.retention_app, name="retention")
+app.add_typer(__import__("listwarden.cli_access").cli_access.access_app, name="access")
 
 
 def main() -> None:

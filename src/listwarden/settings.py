@@ -63,6 +63,13 @@ class Settings(BaseSettings):
     log_checkpoint_minutes: float = Field(
         default=60.0, gt=0, description="serve signs a checkpoint this often if the log grew"
     )
+    mandatory_course: str = Field(
+        default="data-protection", description="the force's mandatory data protection course"
+    )
+    grant_lapse_days: int = Field(
+        default=90, ge=1, description="a grant unused for this many days lapses (law 7)"
+    )
+    grant_days: int = Field(default=365, ge=1, description="how long a new grant runs")
 
     @classmethod
     def load(cls, home: Path | None = None) -> Settings:

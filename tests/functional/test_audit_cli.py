@@ -46,17 +46,17 @@ def test_checkpoint_verify_and_tampering(cli: Cli) -> None:
     note = cli("checkpoint")
     origin, size, _root, blank, signature = note.split("\n", 4)
     assert origin.startswith("listwarden.local/")
-    assert size == "12"
+    assert size == "24"  # a user:create and a training:record per user
     assert blank == ""
     assert signature.startswith("\u2014 " + origin + " ")
     view = json.loads(cli("checkpoint", "--json"))
-    assert (view["tree_size"], view["note"]) == (12, note)
+    assert (view["tree_size"], view["note"]) == (24, note)
     assert view["vkey"].startswith(origin + "+")
-    assert cli("verify").strip().endswith("the log of 12 events verifies")
+    assert cli("verify").strip().endswith("the log of 24 events verifies")
     outside = cli.register.settings.home.parent / "kept.checkpoint"
     outside.write_text(note)
     report = json.loads(cli("verify", "--checkpoint", str(outside), "--json"))
-    assert (report["ok"], report["outside_checkpoint_size"]) == (True, 12)
+    assert (report["ok"], report["outside_checkpoint_size"]) == (True, 24)
 
     as_attacker(cli.register, "UPDATE events SET actor_id = 'someone' WHERE id = 3")
     line = cli("verify", code=7)
@@ -82,7 +82,7 @@ def test_a_witness_keygen_and_cosign(cli: Cli, tmp_path: Path) -> None:
     assert (status["witness"], status["witness_vkey"], status["tree_size"]) == (
         "dpo.example",
         vkey,
-        12,
+        24,
     )
     inside = cli.register.settings.home / "dpo.key"
     inside.write_bytes(key.read_bytes())
@@ -106,12 +106,12 @@ def test_an_auditor_searches_proves_and_exports_with_a_token(
     assert more.count("subject=subject-x") == 1
     assert "unknown operation" in cli("search", "--operation", "nope", code=2)
     since = json.loads(cli("search", "--since", "2000-01-01", "--until", "2999-01-01", "--json"))
-    assert len(since["events"]) == 15
+    assert len(since["events"]) == 27
 
     event_id = found["events"][0]["id"]
     inclusion = json.loads(cli("prove", "--event", str(event_id), "--json"))
-    assert (inclusion["event_id"], inclusion["tree_size"]) == (event_id, 15)
-    consistency = json.loads(cli("prove", "--from", "3", "--to", "15", "--json"))
+    assert (inclusion["event_id"], inclusion["tree_size"]) == (event_id, 27)
+    consistency = json.loads(cli("prove", "--from", "3", "--to", "27", "--json"))
     assert consistency["first"] == 3
     assert consistency["proof"]
     assert "leaf_index:" in cli("prove", "--event", str(event_id))
@@ -119,15 +119,15 @@ def test_an_auditor_searches_proves_and_exports_with_a_token(
     assert "no event 424242" in cli("prove", "--event", "424242", code=3)
 
     out = tmp_path / "export.jsonl"
-    assert cli("export", "--out", str(out)).strip() == f"wrote 15 events to {out}"
+    assert cli("export", "--out", str(out)).strip() == f"wrote 27 events to {out}"
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     kinds = [json.loads(line)["type"] for line in out.read_text().splitlines()]
     assert kinds[0] == "header"
-    assert kinds.count("event") == 15
+    assert kinds.count("event") == 27
     assert "already exists" in cli("export", "--out", str(out), code=2)
     officer = issue_token(uow=cli.register.uow, user_id=cast.officer.id)
     monkeypatch.setenv("LISTWARDEN_TOKEN", officer)
-    assert "may not log:read" in cli("search", code=5)
+    assert "no policy permits the officer role to log:read" in cli("search", code=5)
 
 
 def test_expire_keys_and_sequence(cli: Cli) -> None:

@@ -138,7 +138,7 @@ def test_an_officer_sees_only_their_bcu_and_a_refusal_is_logged_once(register: R
     before = len(events(register))
     with pytest.raises(AccessDenied) as refused:
         consult_entry(uow=register.uow, actor=cast.officer, entry_id=south, **WHY)
-    assert refused.value.policy == "bcu-scope"
+    assert refused.value.policy == "officers-and-analysts-act-only-in-their-own-bcus"
     new = events(register)[before:]
     assert [(e.operation, e.outcome, e.entry_id) for e in new] == [
         ("request:refused", "refused", south)

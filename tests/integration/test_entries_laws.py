@@ -15,6 +15,7 @@ from listwarden.domain.errors import (
     Conflict,
     InvalidInput,
 )
+from listwarden.domain.social_media import SocialMediaChecklist
 from listwarden.services.entries import NewIntelligence, add_entries, add_intelligence
 from listwarden.store.tables import Entry, Event, IntelligenceItem, MonitoringRecord, Subject
 from tests.factories import add_person, authorised_list, make_cast, person
@@ -166,6 +167,13 @@ def test_intelligence_grading_is_validated(register: Register) -> None:
         source_ref="SRC-1",
         text="seen at the estate",
         reported_on=date(2026, 1, 1),
+        checklist=SocialMediaChecklist(
+            platform="Video site",
+            attribution="Account linked by a phone number",
+            conduct="Shows a knife",
+            relevance_to_violence="A threat of violence",
+            corroboration="Report SRC-2",
+        ),
     )
     add_intelligence(
         uow=register.uow,
@@ -189,7 +197,7 @@ def test_an_analyst_collects_only_in_their_bcu(register: Register) -> None:
             purpose="gang_violence_reduction",
             items=[person(1, bcu="SN")],
         )
-    assert refused.value.policy == "bcu-scope"
+    assert refused.value.policy == "officers-and-analysts-act-only-in-their-own-bcus"
     after = snapshot(register)
     # Exactly one refusal event, and nothing else.
     assert after[:2] == before[:2]

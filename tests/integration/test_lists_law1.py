@@ -12,7 +12,7 @@ from listwarden.domain.errors import AccessDenied, AuthorisationIncomplete, List
 from listwarden.services import lists
 from listwarden.services.consult import consult_entry
 from listwarden.store.tables import Entry, Event, RegisterList, Subject
-from tests.factories import add_person, authorised_list, draft_list, make_cast
+from tests.factories import add_person, authorised_list, draft_list, grant, make_cast
 
 
 def counts(register: Register) -> tuple[int, int, int]:
@@ -81,6 +81,7 @@ def test_a_list_is_suspended_the_day_its_dpia_review_passes(register: Register) 
     # A year and a day later the DPIA review date has passed.
     later = datetime.now(UTC) + timedelta(days=366)
     register.uow.clock = lambda: later
+    grant(register, cast, list_id)  # training and grants renewed: only the list has lapsed
     before = counts(register)
     with pytest.raises(ListNotAuthorised) as refused:
         add_person(register, cast, list_id, n=2)

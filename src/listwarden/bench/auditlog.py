@@ -41,6 +41,8 @@ from listwarden.services.audit_proofs import prove_inclusion
 from listwarden.services.audit_sequence import run_sequencer, sign_checkpoint
 from listwarden.services.audit_verify import verify_log
 from listwarden.services.events import add_events, build_event
+from listwarden.services.grants import record_training
+from listwarden.services.users import create_user
 from listwarden.settings import Settings
 from listwarden.setup import initialise
 from listwarden.store.tables import LogLeaf
@@ -282,7 +284,7 @@ def _bench_proofs(register: Register, size: int) -> dict[str, Any]:
                     select(LogLeaf.event_id).where(LogLeaf.leaf_index.in_(indexes[:50]))
                 )
             )
-    auditor = Actor(id="bench-auditor", role=Role.AUDITOR)
+    auditor = _trained_auditor(register)
     service = _median_us(
         lambda e: prove_inclusion(uow=register.uow, actor=auditor, event_id=e), events
     )
@@ -313,3 +315,18 @@ def bench_auditlog(*, scale: float = 1.0, show_progress: bool = True) -> dict[st
         "tree_vs_pymerkle": ">= 2x pymerkle's appends",
     }
     return figures
+
+
+def _trained_auditor(register: Register) -> Actor:
+    """A real auditor account with current mandatory training: proofs are decided by policy."""
+    uow = register.uow
+    auditor = create_user(uow=uow, actor_id=None, name="Bench Auditor", role=Role.AUDITOR)
+    record_training(
+        uow=uow,
+        actor=None,
+        user_id=auditor.id,
+        course=uow.access.mandatory_course,
+        completed_on=uow.today(),
+        expires_on=uow.today() + timedelta(days=365),
+    )
+    return auditor

@@ -29,8 +29,51 @@ def _crypto(scale: float, show: bool) -> dict[str, Any]:
     )
 
 
+def _sharing(scale: float, show: bool) -> dict[str, Any]:
+    # The pure path (rules, redaction, package, age encryption); logging comes with wiring.
+    from listwarden.bench.sharing_pure import bench_package
+
+    return bench_package(max(50, int(1_000 * scale)))
+
+
+def _reports(scale: float, show: bool) -> dict[str, Any]:
+    # Equality aggregation of monitoring tuples beside a bare Counter over the same tuples.
+    from listwarden.bench.reports_pure import bench_equality
+
+    return bench_equality(max(10_000, int(1_000_000 * scale)))
+
+
+def _retention(scale: float, show: bool) -> dict[str, Any]:
+    from listwarden.bench.retention import bench_retention
+
+    return bench_retention(
+        entries=max(1_000, int(1_000_000 * scale)),
+        assessments=max(1_000, int(100_000 * scale)),
+        show_progress=show,
+    )
+
+
+def _access(scale: float, show: bool) -> dict[str, Any]:
+    # Decision latency p50/p99 in-process beside authorisation off (the HTTPS consult/s is left).
+    from listwarden.bench.access import bench_decisions
+
+    return bench_decisions(max(2_000, int(20_000 * scale)))
+
+
+def _dlp(scale: float, show: bool) -> dict[str, Any]:
+    # The scanner over a generated corpus (1 GB at full scale) beside one naive automaton.
+    from listwarden.bench.dlp import bench_dlp
+
+    return bench_dlp(scale=scale, show_progress=show)
+
+
 SUITES: dict[str, Callable[[float, bool], dict[str, Any]]] = {
     "core": _core,
+    "access": _access,
     "auditlog": _auditlog,
     "crypto": _crypto,
+    "sharing": _sharing,
+    "reports": _reports,
+    "retention": _retention,
+    "dlp": _dlp,
 }

@@ -24,13 +24,15 @@ from listwarden.domain.access import Actor
 from listwarden.domain.bcu import BOROUGHS_BY_BCU
 from listwarden.domain.entries import age_on, is_child
 from listwarden.domain.errors import Conflict, Reason
+from listwarden.domain.social_media import SocialMediaChecklist
 from listwarden.domain.vocabulary import Role
-from listwarden.services import lists
+from listwarden.services import grants, lists
+from listwarden.services.access import course_of
 from listwarden.services.entries import NewEntry, NewEvidence, NewIntelligence, add_entries
 from listwarden.services.users import create_user, issue_token
 from listwarden.settings import Settings
 from listwarden.setup import initialise
-from listwarden.store.tables import Entry, RegisterList
+from listwarden.store.tables import Entry, RegisterList, User
 
 MATRIX = "Gangs Violence Matrix"
 VICTIMS = "Victim Safeguarding List"
@@ -54,6 +56,14 @@ BCU_WEIGHTS = {
 
 SOURCE_TYPES = ("police", "partner_agency", "social_media", "open_source", "covert_human_source")
 GRADES = ("1A P", "1B P", "2B P", "2C P", "3C P", "2B C", "1A C", "3D P", "2E P")
+# Law 8: a social-media item carries its whole checklist (synthetic words, no real account).
+SYNTHETIC_CHECKLIST = SocialMediaChecklist(
+    platform="Synthetic video platform",
+    attribution="Synthetic: account linked to the person by a recorded phone number",
+    conduct="Synthetic: displays a weapon and threatens a rival group",
+    relevance_to_violence="A threat of violence, not the genre of any music",
+    corroboration="Synthetic: a second report from a different source",
+)
 
 
 @dataclass
@@ -104,16 +114,18 @@ def _intelligence(rng: random.Random, today: date) -> list[NewIntelligence]:
     items = []
     for _ in range(rng.randint(1, 3)):
         grade = rng.choice(GRADES)
+        source = rng.choice(SOURCE_TYPES)
         items.append(
             NewIntelligence(
                 grading=grade,
-                source_type=rng.choice(SOURCE_TYPES),
+                source_type=source,
                 source_ref=f"SRC-{rng.randint(1000, 9999)}",
                 text=f"Synthetic intelligence report #{rng.randint(10000, 99999)}",
                 reported_on=today - timedelta(days=rng.randint(1, 700)),
                 handling_conditions="Not for onward disclosure without IRU consent"
                 if grade.endswith("C")
                 else None,
+                checklist=SYNTHETIC_CHECKLIST if source == "social_media" else None,
             )
         )
     return items
@@ -178,10 +190,35 @@ def create_demo_users(register: Register) -> dict[Role, Actor]:
         Role.AUDITOR: ("Auditor (demo)", [], True),
         Role.ADMINISTRATOR: ("Administrator (demo)", [], True),
     }
-    return {
+    users = {
         role: create_user(uow=uow, actor_id=None, name=name, role=role, bcus=bcus, force_wide=wide)
         for role, (name, bcus, wide) in spec.items()
     }
+    for user in users.values():
+        _train(register, user.id, uow.access.mandatory_course)
+    return users
+
+
+def _train(register: Register, user_id: str, course: str) -> None:
+    today = register.uow.today()
+    grants.record_training(
+        uow=register.uow,
+        actor=None,
+        user_id=user_id,
+        course=course,
+        completed_on=today,
+        expires_on=today + timedelta(days=365),
+    )
+
+
+def admit_everyone(register: Register, list_id: str) -> None:
+    """Give every demo user the list's course and a grant to it (law 7), as the IAO would."""
+    with register.uow.read_only() as session:
+        course = course_of(session.get_one(RegisterList, list_id))
+        user_ids = list(session.scalars(select(User.id)))
+    for user_id in user_ids:
+        _train(register, user_id, course)
+        grants.grant_access(uow=register.uow, actor=None, user_id=user_id, list_id=list_id)
 
 
 def create_authorised_list(
@@ -206,7 +243,10 @@ def create_authorised_list(
         "out for a law enforcement purpose by a competent authority",
         categories=categories,
         holds_identity_codes=True,
-        retention_schedule_ref=f"retention/{name.lower().replace(' ', '-')}.toml",
+        # A shipped schedule: the Matrix's for offenders, the safeguarding one for victims.
+        retention_schedule_ref="retention/matrix.toml"
+        if set(categories) <= {"suspected", "convicted"}
+        else "retention/victim-safeguarding.toml",
         access_policy_ref="access/default.cedar",
         public_notice=notice,
     )
@@ -234,6 +274,7 @@ def create_authorised_list(
         reference=f"APD/{name}/v1",
     )
     lists.authorise_list(uow=uow, actor=dpo, list_id=list_id)
+    admit_everyone(register, list_id)
     return list_id
 
 

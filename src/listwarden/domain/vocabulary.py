@@ -86,6 +86,11 @@ class Operation(StrEnum):
     LIST_SUSPEND = "list:suspend"
     LIST_CLOSE = "list:close"
     USER_CREATE = "user:create"
+    USER_ALTER = "user:alter"
+    TRAINING_RECORD = "training:record"
+    GRANT_CREATE = "grant:create"
+    GRANT_REVOKE = "grant:revoke"
+    GRANT_RECERTIFY = "grant:recertify"
     REFUSED = "request:refused"
 
 

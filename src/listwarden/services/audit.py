@@ -38,8 +38,10 @@ from listwarden.auditlog.periods import expires_at, is_expired
 from listwarden.auditlog.proofs import consistency
 from listwarden.auditlog.rows import lock_log, reading
 from listwarden.auditlog.signer import WitnessKey, witness_vkey
-from listwarden.domain.access import Actor, Permission, require_permission
+from listwarden.domain.access import Actor
 from listwarden.domain.errors import LogIntegrityError, PolicyViolation, Reason
+from listwarden.policy.engine import AccessAction
+from listwarden.services.access import require_on_register
 from listwarden.services.audit_config import engine_of, event_log
 from listwarden.services.audit_sequence import sign_checkpoint
 from listwarden.services.unit_of_work import UnitOfWork
@@ -82,7 +84,7 @@ def latest_checkpoint_view(*, uow: UnitOfWork, actor: Actor | None = None) -> Ch
     ``actor`` is None only for the command line, run by someone already holding the data.
     """
     if actor is not None:
-        require_permission(actor, Permission.LOG_READ)
+        require_on_register(uow=uow, actor=actor, action=AccessAction.LOG_READ)
     return _view(sign_checkpoint(uow=uow), uow)
 
 

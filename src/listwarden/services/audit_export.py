@@ -18,7 +18,9 @@ from listwarden.auditlog.heads import StoredCheckpoint, all_checkpoints, all_cos
 from listwarden.auditlog.leaf import LEAF_FIELDS, LEAF_FORMATS, leaf_bytes, leaf_values
 from listwarden.auditlog.proofs import consistency, inclusion
 from listwarden.auditlog.rows import event_columns, reading, stream
-from listwarden.domain.access import Actor, Permission, require_permission
+from listwarden.domain.access import Actor
+from listwarden.policy.engine import AccessAction
+from listwarden.services.access import require_on_register
 from listwarden.services.audit import b64
 from listwarden.services.audit_config import engine_of, event_log
 from listwarden.services.audit_sequence import sign_checkpoint
@@ -77,7 +79,7 @@ def export_log(
 ) -> Iterator[dict[str, Any]]:
     """The export's records in order: header, checkpoints and proofs, then events."""
     if actor is not None:
-        require_permission(actor, Permission.LOG_READ)
+        require_on_register(uow=uow, actor=actor, action=AccessAction.LOG_READ)
     latest = sign_checkpoint(uow=uow)
     signer = event_log(uow).signer()
     yield {

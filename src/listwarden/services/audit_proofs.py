@@ -16,8 +16,10 @@ from listwarden.auditlog.merkle import HASH_SIZE, leaf_hash, verify_consistency,
 from listwarden.auditlog.proofs import consistency, event_at, inclusion, leaf_of_event, root_at
 from listwarden.auditlog.rows import reading
 from listwarden.auditlog.sequencer import current_head
-from listwarden.domain.access import Actor, Permission, require_permission
+from listwarden.domain.access import Actor
 from listwarden.domain.errors import InvalidInput, LogIntegrityError, NotFound, Reason
+from listwarden.policy.engine import AccessAction
+from listwarden.services.access import require_on_register
 from listwarden.services.audit import b64
 from listwarden.services.audit_config import engine_of
 from listwarden.services.audit_sequence import sequence_log, sign_checkpoint
@@ -83,7 +85,7 @@ def prove_inclusion(*, uow: UnitOfWork, actor: Actor | None, event_id: int) -> I
     log is sequenced, or a checkpoint signed, first.
     """
     if actor is not None:
-        require_permission(actor, Permission.LOG_READ)
+        require_on_register(uow=uow, actor=actor, action=AccessAction.LOG_READ)
     sequenced = signed = False
     while True:
         with reading(engine_of(uow)) as conn:
@@ -111,7 +113,7 @@ def prove_consistency(
 ) -> ConsistencyProof:
     """The consistency proof from size ``first`` to ``second`` (the latest checkpoint's size)."""
     if actor is not None:
-        require_permission(actor, Permission.LOG_READ)
+        require_on_register(uow=uow, actor=actor, action=AccessAction.LOG_READ)
     sequence_log(uow=uow)
     if second is None:
         second = sign_checkpoint(uow=uow).size

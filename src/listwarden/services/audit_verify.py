@@ -14,8 +14,10 @@ from listwarden.auditlog.verifier import (
     signed_targets,
     walk_leaves,
 )
-from listwarden.domain.access import Actor, Permission, require_permission
+from listwarden.domain.access import Actor
 from listwarden.domain.errors import LogIntegrityError
+from listwarden.policy.engine import AccessAction
+from listwarden.services.access import require_on_register
 from listwarden.services.audit import b64
 from listwarden.services.audit_config import engine_of, event_log
 from listwarden.services.audit_sequence import sequence_log
@@ -58,7 +60,7 @@ def verify_log(
 ) -> Verification:
     """Re-derive every leaf, recompute the tree and check it against every signed tree head."""
     if actor is not None:
-        require_permission(actor, Permission.LOG_READ)
+        require_on_register(uow=uow, actor=actor, action=AccessAction.LOG_READ)
     report = VerificationReport()
     try:
         sequence_log(uow=uow)

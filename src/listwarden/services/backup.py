@@ -263,7 +263,9 @@ def _log(
         actor_id=None,
         subject_id=subject_id,
         entries=entries,
-        reason=event_reason(reason, "erasure ledger", certificate_id),
+        reason=event_reason("erasure ledger re-applied", certificate_id),
+        justification=reason,
+        uow=uow,
     )
 
 

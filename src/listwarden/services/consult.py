@@ -14,19 +14,20 @@ from datetime import date
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from listwarden.domain.access import (
-    Actor,
-    Permission,
-    require_bcu_scope,
-    require_permission,
-    require_purpose_class,
-    visible_bcus,
-)
+from listwarden.domain.access import Actor, visible_bcus
 from listwarden.domain.bcu import BOROUGHS_BY_BCU
 from listwarden.domain.errors import InvalidInput, NotFound, Reason
 from listwarden.domain.lists import ListAction, require_list_permits
 from listwarden.domain.purposes import categories_for, class_of, require_category_permitted
 from listwarden.domain.vocabulary import Category, Operation, Purpose, PurposeClass
+from listwarden.policy.engine import AccessAction, Context
+from listwarden.services.access import (
+    GRANT_POLICIES,
+    Authoriser,
+    entry_resource,
+    probe_entry,
+    refusal,
+)
 from listwarden.services.events import record_consultations
 from listwarden.services.lists import effective_status, get_list
 from listwarden.services.unit_of_work import Attempt, UnitOfWork
@@ -171,8 +172,6 @@ def consult_entry(
 ) -> EntryView:
     """Show one entry in full, for a purpose its category permits, and log the consultation."""
     why = require_reason(purpose, justification)
-    require_permission(actor, Permission.ENTRY_CONSULT)
-    require_purpose_class(actor, why.purpose_class)
     attempt = Attempt(
         Operation.CONSULT,
         actor.id,
@@ -191,8 +190,14 @@ def consult_entry(
                 f"no entry {entry_id}", reasons=[Reason("entry-not-found", entry_id, "entry_id")]
             )
         entry, subject = row
-        require_bcu_scope(actor, entry.bcu)
         register_list = get_list(session, entry.list_id)
+        # Law 2 is refused by its own domain error first; the engine decides with the same rule.
+        require_category_permitted(why.purpose, Category(entry.category))
+        Authoriser(session, uow, actor).require(
+            AccessAction.ENTRY_CONSULT,
+            entry_resource(entry, register_list),
+            Context(purpose=why.purpose),
+        )
         require_list_permits(
             effective_status(session, register_list, uow.today()),
             ListAction.CONSULT,
@@ -284,8 +289,6 @@ def search_list(
 ) -> SearchPage:
     """A page of a list's entries the actor may see for this purpose; each one shown is logged."""
     why = require_reason(purpose, justification)
-    require_permission(actor, Permission.ENTRY_CONSULT)
-    require_purpose_class(actor, why.purpose_class)
     if not 1 <= limit <= MAX_PAGE or offset < 0:
         raise InvalidInput(
             "invalid page",
@@ -307,11 +310,25 @@ def search_list(
             ListAction.CONSULT,
             why.purpose_class,
         )
-        if bcu is not None:
-            require_bcu_scope(actor, bcu)
+        authoriser = Authoriser(session, uow, actor)
+        # The role, purpose, training and grant are decided before anything is read, on an entry
+        # of the kind the search may return; the BCU and category filters stay in the SQL.
+        authoriser.require(
+            AccessAction.ENTRY_CONSULT,
+            probe_entry(register_list, why.purpose, bcu, actor),
+            Context(purpose=why.purpose),
+        )
         query = _search_query(actor, why, list_id, bcu, category, band)
         total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = session.execute(query.order_by(Entry.id).offset(offset).limit(limit))
+        rows = list(session.execute(query.order_by(Entry.id).offset(offset).limit(limit)))
+        decisions = authoriser.decide_many(
+            AccessAction.ENTRY_CONSULT,
+            [entry_resource(entry, register_list) for entry, _ in rows],
+            Context(purpose=why.purpose),
+        )
+        for decision in decisions:
+            if not decision.allowed:
+                raise refusal(decision)
         shown = _summaries(uow, [(entry, subject) for entry, subject in rows])
         _log_consultations(session, uow, actor, why, shown, list_id=list_id)
         return SearchPage(shown, int(total), offset, limit)
@@ -361,8 +378,6 @@ def find_person(
     list, each person shown is logged with the ``combine`` operation.
     """
     why = require_reason(purpose, justification)
-    require_permission(actor, Permission.ENTRY_CONSULT)
-    require_purpose_class(actor, why.purpose_class)
     index = uow.blind_index.name_dob(given_name, family_name, date_of_birth)
     attempt = Attempt(
         Operation.CONSULT,
@@ -391,6 +406,17 @@ def find_person(
                 PurposeClass.RIGHTS,
             ):
                 visible.append((entry, subject))
+        authoriser = Authoriser(session, uow, actor)
+        decisions = authoriser.decide_many(
+            AccessAction.ENTRY_CONSULT,
+            [entry_resource(e, get_list(session, e.list_id)) for e, _ in visible],
+            Context(purpose=why.purpose),
+        )
+        for decision in decisions:
+            if not decision.allowed and not set(decision.policy_ids) <= GRANT_POLICIES:
+                raise refusal(decision)
+        # Lists the actor holds no grant or training for are left out of a search across lists.
+        visible = [row for row, d in zip(visible, decisions, strict=True) if d.allowed]
         shown = _summaries(uow, visible)
         combined = len({s.list_id for s in shown}) > 1
         _log_consultations(

@@ -7,9 +7,10 @@ the same transaction (law 4).
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import TypeVar
 
@@ -17,13 +18,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from listwarden.domain import entries as rules
-from listwarden.domain.access import (
-    Actor,
-    Permission,
-    require_bcu_scope,
-    require_permission,
-    require_purpose_class,
-)
+from listwarden.domain.access import Actor
 from listwarden.domain.bcu import require_bcu
 from listwarden.domain.errors import Conflict, InvalidInput, NotFound, Reason
 from listwarden.domain.grading import parse_grading
@@ -35,6 +30,7 @@ from listwarden.domain.monitoring import (
     parse_self_defined,
 )
 from listwarden.domain.purposes import class_of
+from listwarden.domain.social_media import SocialMediaChecklist, require_checklist
 from listwarden.domain.vocabulary import (
     Category,
     EntryStatus,
@@ -46,8 +42,11 @@ from listwarden.domain.vocabulary import (
     Role,
     SourceType,
 )
+from listwarden.policy.engine import AccessAction, Context, EntryResource
+from listwarden.services.access import Authoriser, entry_resource, list_resource, refusal
 from listwarden.services.events import add_events, build_event, record_event
 from listwarden.services.lists import effective_status, get_list
+from listwarden.services.reviews import after_collection
 from listwarden.services.unit_of_work import Attempt, UnitOfWork
 from listwarden.store.tables import (
     Entry,
@@ -95,6 +94,7 @@ class NewEvidence:
     description: str
     nature: str = Nature.FACT.value
     gang_related: bool = False
+    offence_class: str | None = None
 
     def row(
         self, uow: UnitOfWork, *, subject_id: str, entry_id: str, actor_id: str
@@ -113,6 +113,7 @@ class NewEvidence:
             "occurred_on": self.occurred_on,
             "gang_related": self.gang_related,
             "nature": nature.value,
+            "offence_class": self.offence_class,
             "description_ct": uow.cipher.seal(
                 subject_id, "evidence_items", item_id, "description", text
             ),
@@ -131,6 +132,7 @@ class NewIntelligence:
     nature: str = Nature.ASSESSMENT.value
     handling_conditions: str | None = None
     derived_from_id: str | None = None
+    checklist: SocialMediaChecklist | None = None  # required for social media (law 8)
 
     def row(
         self, uow: UnitOfWork, *, subject_id: str, entry_id: str, actor_id: str
@@ -141,7 +143,19 @@ class NewIntelligence:
         nature = _vocab(Nature, self.nature, "nature")
         ref = _required(self.source_ref, "source_ref")
         body = _required(self.text, "text")
+        require_checklist(source, self.checklist)
         item_id = str(uuid.uuid4())
+        checklist = (
+            uow.cipher.seal(
+                subject_id,
+                "intelligence_items",
+                item_id,
+                "social_media_checklist",
+                json.dumps(asdict(self.checklist), sort_keys=True),
+            )
+            if self.checklist is not None
+            else None
+        )
         return {
             "id": item_id,
             "entry_id": entry_id,
@@ -155,6 +169,7 @@ class NewIntelligence:
             "nature": nature.value,
             "reported_on": self.reported_on,
             "text_ct": uow.cipher.seal(subject_id, "intelligence_items", item_id, "text", body),
+            "social_media_checklist_ct": checklist,
             "recorded_by": actor_id,
             "recorded_at": uow.now(),
         }
@@ -214,7 +229,6 @@ def _prepare(
     category = _vocab(Category, _required(item.category, "category"), "category")
     rules.require_category_on_list(category, allowed)
     require_bcu(item.bcu)
-    require_bcu_scope(actor, item.bcu)
     child = rules.is_child(item.date_of_birth, today)
     rules.require_child_safeguards(
         child=child,
@@ -303,10 +317,8 @@ def add_entries(
     A person already held (same name and date of birth, found by blind index) is reused, so a
     subject is held once however many lists they are on.
     """
-    require_permission(actor, Permission.ENTRY_COLLECT)
     purpose_class = class_of(purpose)  # refuses anything outside the vocabulary
     purpose_value = Purpose(purpose)
-    require_purpose_class(actor, purpose_class)
     attempt = Attempt(
         Operation.COLLECT,
         actor.id,
@@ -333,6 +345,7 @@ def add_entries(
         allowed = [Category(c) for c in register_list.categories]
         today = uow.today()
         prepared = [_prepare(i, allowed=allowed, actor=actor, today=today, uow=uow) for i in items]
+        _authorise_collection(session, uow, actor, register_list, purpose_value, prepared)
         _require_iao_approvers(session, prepared)
         _resolve_subjects(session, register_list, prepared)
         return _insert(session, uow, actor, register_list, purpose_value, prepared)
@@ -449,6 +462,16 @@ def _insert(
             for p in prepared
         ],
     )
+    after_collection(
+        session,
+        list_id=register_list.id,
+        schedule_ref=register_list.retention_schedule_ref,
+        entries=[
+            (p.entry_id, p.subject_id, p.category.value, p.child, p.new_subject) for p in prepared
+        ],
+        today=today,
+        at=now,
+    )
     return [p.entry_id for p in prepared]
 
 
@@ -456,16 +479,39 @@ def add_entry(*, uow: UnitOfWork, actor: Actor, list_id: str, purpose: str, item
     return add_entries(uow=uow, actor=actor, list_id=list_id, purpose=purpose, items=[item])[0]
 
 
+def _authorise_collection(
+    session: Session,
+    uow: UnitOfWork,
+    actor: Actor,
+    register_list: RegisterList,
+    purpose: Purpose,
+    prepared: Sequence[_Prepared],
+) -> None:
+    """Every person to be put on the list is decided by the policy engine before any is."""
+    resources = [
+        EntryResource(p.entry_id, list_resource(register_list), p.item.bcu, p.category)
+        for p in prepared
+    ]
+    decisions = Authoriser(session, uow, actor).decide_many(
+        AccessAction.ENTRY_COLLECT, resources, Context(purpose=purpose)
+    )
+    for decision in decisions:
+        if not decision.allowed:
+            raise refusal(decision)
+
+
 def _entry_for_collection(
-    session: Session, uow: UnitOfWork, actor: Actor, entry_id: str
+    session: Session, uow: UnitOfWork, actor: Actor, entry_id: str, purpose: Purpose
 ) -> tuple[Entry, RegisterList]:
     entry = session.get(Entry, entry_id)
     if entry is None:
         raise NotFound(
             f"no entry {entry_id}", reasons=[Reason("entry-not-found", entry_id, "entry_id")]
         )
-    require_bcu_scope(actor, entry.bcu)
     register_list = get_list(session, entry.list_id)
+    Authoriser(session, uow, actor).require(
+        AccessAction.ENTRY_ALTER, entry_resource(entry, register_list), Context(purpose=purpose)
+    )
     require_list_permits(effective_status(session, register_list, uow.today()), ListAction.COLLECT)
     return entry, register_list
 
@@ -510,9 +556,7 @@ def _attach(
     table: type[EvidenceItem] | type[IntelligenceItem],
     what: str,
 ) -> str:
-    require_permission(actor, Permission.ENTRY_COLLECT)
     purpose_class = class_of(purpose)
-    require_purpose_class(actor, purpose_class)
     attempt = Attempt(
         Operation.ALTER,
         actor.id,
@@ -521,7 +565,9 @@ def _attach(
         purpose_class=purpose_class.value,
     )
     with uow.transaction(attempt) as session:
-        entry, register_list = _entry_for_collection(session, uow, actor, entry_id)
+        entry, register_list = _entry_for_collection(
+            session, uow, actor, entry_id, Purpose(purpose)
+        )
         row = item.row(uow, subject_id=entry.subject_id, entry_id=entry.id, actor_id=actor.id)
         derived = row.get("derived_from_id")
         if derived is not None:

@@ -176,7 +176,9 @@ def _erase(
                     actor_id=attempt.actor_id,
                     subject_id=subject_id,
                     entries=entries,
-                    reason=event_reason(text, rule, cert.id),
+                    reason=event_reason(rule, cert.id),
+                    justification=text,
+                    uow=uow,
                 )
     except BaseException:
         _settle(uow, keys, cert)
@@ -252,10 +254,10 @@ def _one_line(value: str, field: str, limit: int = 200) -> str:
     return text
 
 
-def event_reason(reason: str, rule: str, certificate_id: str) -> str:
-    """The access-log reason: the caller's words, then the rule and certificate, within 200."""
-    suffix = f" [{rule}; certificate {certificate_id}]"
-    return (reason[: max(0, 200 - len(suffix))] + suffix)[:200]
+def event_reason(rule: str, certificate_id: str) -> str:
+    """The access-log reason: identifiers only. The caller's own words go in the justification,
+    which the log keeps sealed under its period key, because free text may name people."""
+    return f"{rule}; certificate {certificate_id}"[:200]
 
 
 def _require_actor(session: Session, actor_id: str | None) -> None:
@@ -325,6 +327,8 @@ def log_erasure(
     subject_id: str,
     entries: Sequence[tuple[str, str]],
     reason: str,
+    justification: str | None = None,
+    uow: UnitOfWork | None = None,
 ) -> None:
     """One ``entry:erase`` event per entry; one for the person if they were on no list."""
     pairs: Sequence[tuple[str | None, str | None]] = entries or [(None, None)]
@@ -338,6 +342,8 @@ def log_erasure(
             entry_id=entry_id,
             subject_id=subject_id,
             reason=reason,
+            justification=justification,
+            uow=uow,
         )
 
 

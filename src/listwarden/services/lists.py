@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from listwarden.domain import lists as rules
-from listwarden.domain.access import Actor, Permission, require_permission
+from listwarden.domain.access import Actor
 from listwarden.domain.errors import (
     AuthorisationIncomplete,
     Conflict,
@@ -27,6 +27,8 @@ from listwarden.domain.vocabulary import (
     Purpose,
     Role,
 )
+from listwarden.policy.engine import REGISTER, AccessAction, Context
+from listwarden.services.access import Authoriser, list_resource, refusal
 from listwarden.services.events import record_event
 from listwarden.services.unit_of_work import Attempt, UnitOfWork
 from listwarden.store.tables import Dpia, Entry, PolicyDocument, RegisterList
@@ -93,12 +95,12 @@ def create_list(
     public_notice: str = "",
 ) -> str:
     """Draft a list owned by the acting IAO; it holds nobody until it is authorised."""
-    require_permission(actor, Permission.LIST_CREATE)
     if not name.strip():
         raise InvalidInput("a list needs a name", reasons=[Reason("name-missing", "empty", "name")])
     purpose_values = _enum_list(purposes, Purpose, "purposes")
     category_values = _enum_list(categories, Category, "categories")
     with uow.transaction(Attempt(Operation.LIST_CREATE, actor.id)) as session:
+        Authoriser(session, uow, actor).require(AccessAction.LIST_CREATE, REGISTER)
         if session.scalar(select(RegisterList.id).where(RegisterList.name == name.strip())):
             raise Conflict(
                 f"a list named {name!r} exists", reasons=[Reason("list-name-taken", name, "name")]
@@ -166,6 +168,9 @@ def record_dpia(
                 "only the list's owner drafts its DPIA",
                 reasons=[Reason("not-owner", "the owner drafts the DPIA", "list_id")],
             )
+        Authoriser(session, uow, actor).require(
+            AccessAction.LIST_ALTER, list_resource(register_list)
+        )
         dpia = session.scalars(select(Dpia).where(Dpia.list_id == list_id)).first()
         if dpia is None:
             dpia = Dpia(id=str(uuid.uuid4()), list_id=list_id, author_id=actor.id)
@@ -186,13 +191,17 @@ def record_dpia(
 
 def approve_dpia(*, uow: UnitOfWork, actor: Actor, list_id: str) -> None:
     """Approve a list's DPIA; its author may not approve it."""
-    require_permission(actor, Permission.LIST_AUTHORISE)
     with uow.transaction(Attempt(Operation.LIST_ALTER, actor.id, list_id)) as session:
         dpia = session.scalars(select(Dpia).where(Dpia.list_id == list_id)).first()
         if dpia is None:
             raise NotFound(
                 "the list has no DPIA", reasons=[Reason("dpia-missing", list_id, "dpia")]
             )
+        Authoriser(session, uow, actor).require(
+            AccessAction.DPIA_APPROVE,
+            list_resource(get_list(session, list_id)),
+            Context(requester_id=dpia.author_id),
+        )
         if dpia.author_id == actor.id:
             raise Conflict(
                 "a DPIA may not be approved by its author",
@@ -235,6 +244,9 @@ def record_policy_document(
                 "only the list's owner records its policy document",
                 reasons=[Reason("not-owner", "the owner records it", "list_id")],
             )
+        Authoriser(session, uow, actor).require(
+            AccessAction.LIST_ALTER, list_resource(register_list)
+        )
         doc = session.scalars(
             select(PolicyDocument).where(PolicyDocument.list_id == list_id)
         ).first()
@@ -316,6 +328,11 @@ def authorise_list(*, uow: UnitOfWork, actor: Actor, list_id: str) -> None:
             raise AuthorisationIncomplete(
                 f"the list cannot be authorised: {len(gaps)} item(s) missing", reasons=gaps
             )
+        Authoriser(session, uow, actor).require(
+            AccessAction.LIST_AUTHORISE,
+            list_resource(register_list),
+            Context(requester_id=register_list.created_by),
+        )
         register_list.status = ListStatus.AUTHORISED.value
         register_list.status_reason = None
         register_list.authorised_by, register_list.authorised_at = actor.id, uow.now()
@@ -358,9 +375,11 @@ def suspend_overdue_lists(*, uow: UnitOfWork) -> list[str]:
 
 def close_list(*, uow: UnitOfWork, actor: Actor, list_id: str, reason: str) -> None:
     """Close a list: nothing more is collected, consulted or disclosed; removal and SARs go on."""
-    require_permission(actor, Permission.LIST_AUTHORISE)
     with uow.transaction(Attempt(Operation.LIST_CLOSE, actor.id, list_id)) as session:
         register_list = get_list(session, list_id)
+        Authoriser(session, uow, actor).require(
+            AccessAction.LIST_CLOSE, list_resource(register_list)
+        )
         register_list.status, register_list.status_reason = ListStatus.CLOSED.value, reason
         record_event(
             session,
@@ -368,7 +387,8 @@ def close_list(*, uow: UnitOfWork, actor: Actor, list_id: str, reason: str) -> N
             operation=Operation.LIST_CLOSE,
             actor_id=actor.id,
             list_id=list_id,
-            reason=reason[:200],
+            justification=reason,
+            uow=uow,
         )
 
 
@@ -391,15 +411,23 @@ class ListOverview:
 
 
 def overview(*, uow: UnitOfWork, actor: Actor, list_id: str) -> ListOverview:
-    require_permission(actor, Permission.LIST_READ)
     with uow.read_only() as session:
-        return _overview(session, get_list(session, list_id), uow.today())
+        register_list = get_list(session, list_id)
+        Authoriser(session, uow, actor).require(
+            AccessAction.LIST_READ, list_resource(register_list)
+        )
+        return _overview(session, register_list, uow.today())
 
 
 def overviews(*, uow: UnitOfWork, actor: Actor) -> list[ListOverview]:
-    require_permission(actor, Permission.LIST_READ)
     with uow.read_only() as session:
         lists = session.scalars(select(RegisterList).order_by(RegisterList.name)).all()
+        principal = Authoriser(session, uow, actor).principal()
+        for decision in uow.policy.decide_many(
+            principal, AccessAction.LIST_READ, [list_resource(r) for r in lists]
+        ):
+            if not decision.allowed:
+                raise refusal(decision)
         return [_overview(session, register_list, uow.today()) for register_list in lists]
 
 

@@ -14,9 +14,11 @@ from datetime import datetime
 from sqlalchemy import Select, select
 
 from listwarden.auditlog.sealing import EventRef, JustificationOpener
-from listwarden.domain.access import Actor, Permission, require_permission
+from listwarden.domain.access import Actor
 from listwarden.domain.errors import InvalidInput, Reason
 from listwarden.domain.vocabulary import Operation, Role
+from listwarden.policy.engine import AccessAction
+from listwarden.services.access import require_on_register
 from listwarden.services.audit_config import event_log
 from listwarden.services.unit_of_work import UnitOfWork
 from listwarden.store.tables import Event, LogLeaf
@@ -128,7 +130,7 @@ def search_events(
     limit: int = 100,
 ) -> list[EventView]:
     """Events matching every filter given, oldest first, resuming after ``after_id``."""
-    require_permission(actor, Permission.LOG_READ)
+    require_on_register(uow=uow, actor=actor, action=AccessAction.LOG_READ)
     query = _page_query(
         subject_id=subject_id,
         user_id=user_id,

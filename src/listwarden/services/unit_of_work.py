@@ -11,11 +11,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cache
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from listwarden.domain.errors import AccessDenied
 from listwarden.domain.vocabulary import Operation, Outcome
+from listwarden.policy.engine import PolicyEngine
 from listwarden.services.events import record_event
 from listwarden.services.ports import BlindIndex, Clock, FieldCipher, KeyStorePort
 
@@ -37,6 +39,21 @@ class Attempt:
     purpose_class: str | None = None
 
 
+@dataclass(frozen=True)
+class AccessSettings:
+    """Law 7's configurable periods and the name of the force's mandatory course."""
+
+    mandatory_course: str = "data-protection"
+    grant_lapse_days: int = 90
+    grant_days: int = 365
+
+
+@cache
+def resident_policy_engine() -> PolicyEngine:
+    """The shipped policies, parsed and validated with their schema once per process."""
+    return PolicyEngine.load()
+
+
 class UnitOfWork:
     """Holds what every use case needs: sessions, the field cipher, blind indexes and the clock.
 
@@ -51,12 +68,23 @@ class UnitOfWork:
         blind_index: BlindIndex,
         clock: Clock = utc_now,
         keys: KeyStorePort | None = None,
+        policy: PolicyEngine | None = None,
+        access: AccessSettings | None = None,
     ) -> None:
         self.session_factory = session_factory
         self.cipher = cipher
         self.blind_index = blind_index
         self.clock = clock
         self.keys = keys
+        self._policy = policy
+        self.access = access or AccessSettings()
+
+    @property
+    def policy(self) -> PolicyEngine:
+        """The access policy engine: parsed once and kept resident (law 7)."""
+        if self._policy is None:
+            self._policy = resident_policy_engine()
+        return self._policy
 
     def now(self) -> datetime:
         return self.clock()

@@ -22,7 +22,7 @@ def _config(connection: object) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "heads") -> None:
+def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to ``revision`` (the latest by default)."""
     with engine.connect() as connection:
         command.upgrade(_config(connection), revision)

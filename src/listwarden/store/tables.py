@@ -80,6 +80,15 @@ class User(Base):
     force_wide: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+    # Law 7: the HR feed's unit, whether it is a gang-crime unit, and the day the user left.
+    unit: Mapped[str | None] = mapped_column(String(200))
+    gang_unit: Mapped[bool] = mapped_column(Boolean, default=False)
+    left_at: Mapped[datetime | None]
+    # Web sign-in: argon2id password hash, sealed TOTP secret, failed-attempt back-off.
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    totp_secret_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
 
 
 class ApiToken(Base):
@@ -91,6 +100,7 @@ class ApiToken(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    scopes: Mapped[list[str]] = mapped_column(default=list)
 
 
 class RegisterList(Base):
@@ -108,6 +118,8 @@ class RegisterList(Base):
     holds_identity_codes: Mapped[bool] = mapped_column(Boolean, default=False)
     retention_schedule_ref: Mapped[str] = mapped_column(String(200), default="")
     access_policy_ref: Mapped[str] = mapped_column(String(200), default="")
+    # The purpose-specific training course everyone with access must hold (law 7).
+    training_course: Mapped[str] = mapped_column(String(200), default="")
     public_notice: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16), default="draft")
     status_reason: Mapped[str | None] = mapped_column(Text)
@@ -197,6 +209,12 @@ class Entry(Base):
     # The current assessment, summarised; assessments with their explanations come later.
     score: Mapped[int | None] = mapped_column(Integer)
     band: Mapped[str | None] = mapped_column(String(8))
+    # Law 3: when overdue review escalated to the IAO, and a re-listing within 12 months of removal.
+    escalated_on: Mapped[date | None] = mapped_column(Date)
+    relisted_after_removal_on: Mapped[date | None] = mapped_column(Date)
+    # Law 8: gang member or serious youth violence offender, and why (sealed), once corroborated.
+    determination: Mapped[str | None] = mapped_column(String(32))
+    determination_reason_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class EvidenceItem(Base):
@@ -210,6 +228,8 @@ class EvidenceItem(Base):
     gang_related: Mapped[bool] = mapped_column(Boolean, default=False)
     nature: Mapped[str] = mapped_column(String(16))
     description_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    # The offence class an assessment framework's criteria match on (None for incidents).
+    offence_class: Mapped[str | None] = mapped_column(String(32))
     recorded_by: Mapped[str] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime]
 
@@ -233,6 +253,8 @@ class IntelligenceItem(Base):
     text_ct: Mapped[bytes] = mapped_column(LargeBinary)
     recorded_by: Mapped[str] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime]
+    # Law 8: a social-media item's checklist, sealed under the subject's key as JSON text.
+    social_media_checklist_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class Event(Base):
@@ -340,3 +362,99 @@ class LogCosignature(Base):
     line: Mapped[str] = mapped_column(Text)
     cosigned_at: Mapped[datetime]
     recorded_at: Mapped[datetime]
+
+
+# Law 7: access is earned (training) and expires (grants).
+
+
+class TrainingRecord(Base):
+    """One course completed by one user, current until ``expires_on``."""
+
+    __tablename__ = "training_records"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    course: Mapped[str] = mapped_column(String(200))
+    completed_on: Mapped[date] = mapped_column(Date)
+    expires_on: Mapped[date] = mapped_column(Date)
+    recorded_by: Mapped[str | None] = mapped_column(Id)
+    recorded_at: Mapped[datetime]
+
+
+class Grant(Base):
+    """Access by one user to one list: expires, lapses when unused, and is recertified."""
+
+    __tablename__ = "grants"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    list_id: Mapped[str] = mapped_column(ForeignKey("lists.id"), index=True)
+    granted_by: Mapped[str | None] = mapped_column(Id)
+    granted_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    revoked_reason: Mapped[str | None] = mapped_column(String(200))
+    recertified_at: Mapped[datetime | None]
+    recertified_by: Mapped[str | None] = mapped_column(Id)
+
+
+# Law 3: reviews, removals, legal holds and assessments. Each belongs to an entry and goes with it.
+
+
+class Review(Base):
+    """One review of an entry: retain (with its NRAC reasons) or remove."""
+
+    __tablename__ = "reviews"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    entry_id: Mapped[str] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), index=True)
+    reviewed_on: Mapped[date] = mapped_column(Date)
+    reviewer_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    outcome: Mapped[str] = mapped_column(String(8))
+    nrac: Mapped[list[str]] = mapped_column(default=list)
+    rationale_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class Removal(Base):
+    """That a subject left a list on a day: identifiers only, for the 12-month re-listing flag."""
+
+    __tablename__ = "removals"
+    __table_args__ = (Index("ix_removals_subject_list", "subject_id", "list_id"),)
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    subject_id: Mapped[str] = mapped_column(Id)
+    list_id: Mapped[str] = mapped_column(Id)
+    removed_on: Mapped[date] = mapped_column(Date)
+    rule: Mapped[str] = mapped_column(String(100))
+
+
+class LegalHoldRow(Base):
+    """A legal hold deferring the removal of one entry, with its reason and expiry."""
+
+    __tablename__ = "legal_holds"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    entry_id: Mapped[str] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(40))
+    reference: Mapped[str] = mapped_column(String(100))
+    expires_on: Mapped[date] = mapped_column(Date)
+    placed_by: Mapped[str | None] = mapped_column(Id)
+    placed_at: Mapped[datetime]
+
+
+class AssessmentRow(Base):
+    """One scoring of an entry under a framework version, with its itemised explanation."""
+
+    __tablename__ = "assessments"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    entry_id: Mapped[str] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), index=True)
+    framework: Mapped[str] = mapped_column(String(100))
+    framework_version: Mapped[str] = mapped_column(String(40))
+    score: Mapped[int] = mapped_column(Integer)
+    band: Mapped[str] = mapped_column(String(8))
+    explanation: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    computed_at: Mapped[datetime]
+    assessor_id: Mapped[str | None] = mapped_column(Id)
+    confirmed_at: Mapped[datetime | None]

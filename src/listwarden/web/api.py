@@ -104,8 +104,13 @@ def consult_entry(entry_id: str, body: Why, uow: UowDep, actor: ActorDep) -> con
 def post_evidence(
     entry_id: str, body: EvidenceCreate, uow: UowDep, actor: ActorDep
 ) -> dict[str, str]:
+    data = body.model_dump()
+    purpose = data.pop("purpose")
+    item = entries.NewEvidence(**data)
     return {
-        "id": entries.add_evidence(uow=uow, actor=actor, entry_id=entry_id, **body.model_dump())
+        "id": entries.add_evidence(
+            uow=uow, actor=actor, entry_id=entry_id, purpose=purpose, item=item
+        )
     }
 
 
@@ -113,8 +118,13 @@ def post_evidence(
 def post_intelligence(
     entry_id: str, body: IntelligenceCreate, uow: UowDep, actor: ActorDep
 ) -> dict[str, str]:
+    data = body.model_dump()
+    purpose = data.pop("purpose")
+    item = entries.NewIntelligence(**data)
     return {
-        "id": entries.add_intelligence(uow=uow, actor=actor, entry_id=entry_id, **body.model_dump())
+        "id": entries.add_intelligence(
+            uow=uow, actor=actor, entry_id=entry_id, purpose=purpose, item=item
+        )
     }
 
 

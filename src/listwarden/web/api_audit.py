@@ -21,8 +21,9 @@ from fastapi import APIRouter, FastAPI, Query
 from fastapi.responses import StreamingResponse
 
 from listwarden.bootstrap import Register
-from listwarden.domain.access import Permission, require_permission
+from listwarden.policy.engine import AccessAction
 from listwarden.services import audit, audit_export, audit_proofs, audit_verify, log_search
+from listwarden.services.access import require_on_register
 from listwarden.services.audit_config import LogConfig, attach_event_log
 from listwarden.services.audit_sequence import maintain_log
 from listwarden.web.deps import ActorDep, UowDep
@@ -68,7 +69,7 @@ def get_checkpoint(uow: UowDep, actor: ActorDep) -> audit.CheckpointView:
 @audit_router.get("/cosigned")
 def get_cosigned(uow: UowDep, actor: ActorDep) -> dict[str, audit.CosignedAge | None]:
     """The latest checkpoint cosigned by a key outside the system, and how old it is."""
-    require_permission(actor, Permission.LOG_READ)
+    require_on_register(uow=uow, actor=actor, action=AccessAction.LOG_READ)
     return {"last_cosigned": audit.last_cosigned(uow=uow)}
 
 

@@ -1,0 +1,394 @@
+"""The register's fingerprint: an in-memory matcher over its people, built at scan time.
+
+Design. The naive matcher runs one automaton over every full name, visiting every character in
+Python's slowest kind of loop. A date of birth is a rarer anchor than a name and has few written
+shapes, so the fast pass stops only at separators beside a four-digit year that is some
+registered person's year of birth (one compiled pattern, ``dates.DateFinder``; dates of ordinary
+business never reach Python), looks the date up in a dict of the people born that day, glances
+at the line for one of their family names in bytes, and only then decodes and folds a window to
+confirm the name (the line, or a few lines for a record card). Deep search, which costs ten
+times as much a byte, runs where it pays: on the head of each part of a file, and around each
+place the fast pass found someone. There it adds two-digit years and spelled-out months, and the
+name sweep (``sweep.NameSweep``) for names alone and names beside a nickname or identifier.
+
+The fingerprint lives in memory only; nothing in it is written to disk. Erased people are held
+only as keyed-hash tokens (``tokens.ErasureToken``).
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from listwarden.dlp.dates import DateFinder, date_key, fold_bytes
+from listwarden.dlp.names import (
+    Entry,
+    Window,
+    compact,
+    decode_window,
+    key_token,
+    name_tokens,
+    postcodes,
+)
+from listwarden.dlp.sweep import WORD_TABLE as _WORDS
+from listwarden.dlp.sweep import NameSweep
+from listwarden.dlp.tokens import (
+    ErasureToken,
+    dob_token,
+    erasure_token,
+    name_dob_token,
+    token_expired,
+)
+
+_UNSEEN: tuple[int, int, tuple[int, ...]] = (0, 0, ())  # a date not yet parsed
+_CHECKED = -(1 << 62)  # a spot where a date of birth was checked, whoever it matched
+_LONE_AMONG = 12  # more checked dates of birth than this around a lone match: a list of others
+_LONE_REACH = 2 << 10  # bytes either side of a lone match among others searched deep
+_LINE_REACH = 240  # bytes either side of a date that its window may take from its line
+_ESCALATION_REACH = 16 << 10  # bytes either side of a match that are then searched deep
+_CARD_REACH = 480  # reach of a record-card window (name and date on neighbouring lines)
+_CARD_FIELD = re.compile(rb"[ \t]*(?:[A-Za-z][A-Za-z .]{0,30}[:=]?)?[ \t]*\Z")  # "Date of birth:"
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """One person of the register, as the service layer hands them over (decrypted, in memory)."""
+
+    subject_id: str
+    given_name: str
+    family_name: str
+    nicknames: tuple[str, ...] = ()
+    date_of_birth: date | None = None
+    addresses: tuple[str, ...] = ()
+    identifiers: tuple[str, ...] = ()
+    erased: bool = False
+
+
+@dataclass(slots=True)
+class ChunkMatches:
+    """What one chunk of text revealed: people with their evidence, erased tokens, common names."""
+
+    people: dict[int, set[str]] = field(default_factory=dict)
+    erased: set[str] = field(default_factory=set)
+    ambiguous: int = 0
+    deep_bytes: int = 0  # how much of the chunk was searched deep
+
+    def add(self, index: int, kinds: set[str]) -> None:
+        self.people.setdefault(index, set()).update(kinds)
+
+
+class Fingerprint:
+    """The matcher; build it with ``Fingerprint.build`` and ask it about chunks of bytes."""
+
+    def __init__(
+        self,
+        entries: list[Entry],
+        *,
+        today: date,
+        dob_years: tuple[int, int],
+        erased: Iterable[ErasureToken] = (),
+        key: bytes | None = None,
+    ) -> None:
+        self._entries = entries
+        self._finder = DateFinder(first_year=dob_years[0], last_year=dob_years[1], today=today)
+        by_dob: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+        for index, entry in enumerate(entries):
+            if not entry.dob:
+                continue
+            keys = {key_token(entry.family), entry.family_joined}
+            keys.update(key_token(n) for n in entry.nicknames)
+            for token in keys:
+                by_dob[entry.dob][token].append(index)
+        self._by_dob = {day: dict(people) for day, people in by_dob.items()}
+        self._dob_keys = {
+            day: frozenset(k.encode() for k in people) for day, people in by_dob.items()
+        }
+        self._sweep = NameSweep(entries)
+        live = [t for t in erased if not token_expired(t.created, today)]
+        if live and key is None:
+            raise ValueError("erasure tokens need the scanner key to be checked")
+        self._key = key or b""
+        self._erased_names = frozenset(t.name_dob for t in live)
+        self._erased_dobs = frozenset(t.dob for t in live)
+        self._erased_day: dict[int, bool] = {}
+        self._relevant: dict[bytes, tuple[int, int, tuple[int, ...]] | None] = {}
+        self.dob_years = dob_years
+
+    @classmethod
+    def build(
+        cls,
+        people: Iterable[Person],
+        *,
+        today: date,
+        key: bytes | None = None,
+        erased_tokens: Iterable[ErasureToken] = (),
+        dob_years: tuple[int, int] | None = None,
+    ) -> Fingerprint:
+        """Fold the register's people into a matcher; erased people become tokens at once."""
+        entries: list[Entry] = []
+        tokens = list(erased_tokens)
+        shared: dict[tuple[str, ...], tuple[str, ...]] = {}
+        erased_years: list[int] = []
+        for person in people:
+            if person.erased:
+                if key is None or person.date_of_birth is None:
+                    continue
+                erased_years.append(person.date_of_birth.year)
+                tokens.append(
+                    erasure_token(
+                        key,
+                        given_name=person.given_name,
+                        family_name=person.family_name,
+                        date_of_birth=person.date_of_birth,
+                        created=today,
+                    )
+                )
+                continue
+            entry = _entry(person, shared)
+            if entry is not None:
+                entries.append(entry)
+        years = dob_years or _years_of(entries, erased_years, today)
+        return cls(entries, today=today, dob_years=years, erased=tokens, key=key)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def subject_id(self, index: int) -> str:
+        return self._entries[index].subject_id
+
+    def match(self, chunk: bytes, *, deep: bool = False, escalate: bool = True) -> ChunkMatches:
+        """Find the register's people in ``chunk``: all of it deep when asked, and otherwise,
+        with ``escalate``, deep around each place where the fast pass found someone."""
+        folded = fold_bytes(chunk)
+        found = ChunkMatches()
+        spots: list[tuple[int, int]] = []
+        self._anchor(chunk, folded, found, spots, fast=True, deep=deep)
+        if deep:
+            regions = [(0, len(chunk))]
+        elif escalate and any(who != _CHECKED for _, who in spots):
+            regions = _regions(spots, len(chunk))
+            for low, high in regions:
+                self._anchor(chunk[low:high], folded[low:high], found, [], fast=False, deep=True)
+        else:
+            regions = []
+        for low, high in regions:
+            people, ambiguous = self._sweep.sweep(chunk[low:high])
+            found.ambiguous += ambiguous
+            found.deep_bytes += high - low
+            for index, kinds in people.items():
+                found.add(index, kinds)
+        return found
+
+    def _anchor(
+        self,
+        chunk: bytes,
+        folded: bytes,
+        found: ChunkMatches,
+        spots: list[tuple[int, int]],
+        *,
+        fast: bool,
+        deep: bool,
+    ) -> None:
+        """Confirm the people born on each date in the chunk by their name around the date."""
+        windows: dict[tuple[int, int], Window] = {}
+        finder, relevant = self._finder, self._relevant
+        for pattern in (finder.fast,) * fast + (finder.deep,) * deep:
+            for match in pattern.finditer(folded):
+                slash = match.start()
+                key = date_key(folded, slash)
+                date_at = relevant.get(key, _UNSEEN)
+                if date_at is _UNSEEN:
+                    date_at = self._relevant_date(finder.parse_at(folded, slash))
+                    if len(relevant) > 200_000:
+                        relevant.clear()
+                    relevant[key] = date_at
+                if date_at is not None:
+                    start, end, ordinals = date_at
+                    self._check(
+                        chunk, folded, slash + start, slash + end, ordinals, found, windows, spots
+                    )
+        if deep:
+            for start, end, ordinals in finder.find_spelled(folded):
+                self._check(chunk, folded, start, end, ordinals, found, windows, spots)
+
+    def _relevant_date(
+        self, parsed: tuple[int, int, tuple[int, ...]]
+    ) -> tuple[int, int, tuple[int, ...]] | None:
+        """A parsed date kept only if someone on the register, or someone erased, was born then."""
+        start, end, readings = parsed
+        ordinals = tuple(
+            o
+            for o in readings
+            if o in self._by_dob or (self._erased_dobs and self._is_erased_day(o))
+        )
+        return (start, end, ordinals) if ordinals else None
+
+    def _check(
+        self,
+        chunk: bytes,
+        folded: bytes,
+        start: int,
+        end: int,
+        ordinals: tuple[int, ...],
+        found: ChunkMatches,
+        windows: dict[tuple[int, int], Window],
+        spots: list[tuple[int, int]],
+    ) -> None:
+        size = len(chunk)
+        for ordinal in ordinals:
+            candidates = self._by_dob.get(ordinal)
+            erased = bool(self._erased_dobs) and self._is_erased_day(ordinal)
+            if candidates is None and not erased:
+                continue
+            spots.append((start, _CHECKED))
+            low = start - _LINE_REACH if start > _LINE_REACH else 0
+            first = chunk.rfind(b"\n", low, start) + 1 or low
+            last = chunk.find(b"\n", end, end + _LINE_REACH)
+            last = min(size, end + _LINE_REACH) if last == -1 else last
+            if _is_card_field(chunk, first, start, end, last):
+                first, last = _card_bounds(chunk, first, start, end, last)
+            window = windows.get((first, last))
+            if window is None:
+                if not erased and not _may_hold(self._dob_keys[ordinal], folded[first:last]):
+                    continue
+                window = Window(decode_window(chunk[first:last]))
+                windows[(first, last)] = window
+            if candidates is not None:
+                spots.extend((start, index) for index in self._confirm(candidates, window, found))
+            if erased:
+                tokens = self._erased_in(window, date.fromordinal(ordinal))
+                found.erased.update(tokens)
+                spots.extend((start, -1 - n) for n, _ in enumerate(tokens))
+
+    def _confirm(
+        self, candidates: dict[str, list[int]], window: Window, found: ChunkMatches
+    ) -> list[int]:
+        """The candidates named in the window (added to ``found`` with their evidence)."""
+        named_here: list[int] = []
+        for token in candidates.keys() & window.tokens:
+            for index in candidates[token]:
+                entry = self._entries[index]
+                named = window.has_name(entry)
+                if named or (entry.nicknames and window.has_nickname(entry)):
+                    kinds = {"dob"} | window.evidence(entry)
+                    if named:
+                        kinds.add("name")
+                    found.add(index, kinds)
+                    named_here.append(index)
+        return named_here
+
+    def _is_erased_day(self, ordinal: int) -> bool:
+        known = self._erased_day.get(ordinal)
+        if known is None:
+            token = dob_token(self._key, date.fromordinal(ordinal))
+            known = self._erased_day[ordinal] = token in self._erased_dobs
+        return known
+
+    def _erased_in(self, window: Window, dob: date) -> set[str]:
+        """Erased people's tokens matched by a name pair in ``window`` (either order)."""
+        words, hits = window.words, set()
+        for i in range(len(words) - 1):
+            pairs = [(words[i], words[i + 1]), (words[i + 1], words[i])]
+            if i + 2 < len(words):
+                pairs.append((words[i], words[i + 1] + words[i + 2]))
+                pairs.append((words[i + 2], words[i] + words[i + 1]))
+            for given, family in pairs:
+                token = name_dob_token(self._key, given, family, dob)
+                if token in self._erased_names:
+                    hits.add(token)
+        return hits
+
+
+def _regions(spots: list[tuple[int, int]], size: int) -> list[tuple[int, int]]:
+    """Stretches within ``_ESCALATION_REACH`` of matches, merged where they meet. Where one
+    person alone was matched among many other dates of birth (a long list of other people,
+    where a lone match is most often a namesake born the same day), only the few lines
+    around the match are searched deep: enough for a short list hidden there."""
+    checked = sorted(spot for spot, who in spots if who == _CHECKED)
+    merged: list[tuple[int, int, set[int], list[int]]] = []
+    for spot, who in sorted(s for s in spots if s[1] != _CHECKED):
+        low, high = max(0, spot - _ESCALATION_REACH), min(size, spot + _ESCALATION_REACH)
+        if merged and low <= merged[-1][1]:
+            merged[-1][2].add(who)
+            merged[-1][3].append(spot)
+            merged[-1] = (merged[-1][0], high, merged[-1][2], merged[-1][3])
+        else:
+            merged.append((low, high, {who}, [spot]))
+    regions: list[tuple[int, int]] = []
+    for low, high, people, at in merged:
+        lone = len(people) == 1 and min(people) >= 0
+        if lone and bisect_right(checked, high) - bisect_left(checked, low) > _LONE_AMONG:
+            for spot in at:
+                near = (max(0, spot - _LONE_REACH), min(size, spot + _LONE_REACH))
+                if regions and near[0] <= regions[-1][1]:
+                    regions[-1] = (regions[-1][0], max(regions[-1][1], near[1]))
+                else:
+                    regions.append(near)
+        else:
+            regions.append((low, high))
+    return regions
+
+
+def _may_hold(keys: frozenset[bytes], line: bytes) -> bool:
+    """A cheap look before any decoding: is a candidate's family name or nickname in the line?"""
+    if not line.isascii():
+        return True  # accents and other scripts are folded only by the full window
+    if len(keys) <= 8:
+        return any(key in line for key in keys)
+    return not keys.isdisjoint(line.translate(_WORDS).split())
+
+
+def _is_card_field(chunk: bytes, first: int, start: int, end: int, last: int) -> bool:
+    """Whether a date stands alone on its line behind at most a label (``DOB: 3/2/99``)."""
+    return (
+        start - first <= 32
+        and last - end <= 3
+        and _CARD_FIELD.match(chunk, first, start) is not None
+        and not chunk[end:last].strip(b" \t\r.")
+    )
+
+
+def _card_bounds(chunk: bytes, first: int, start: int, end: int, last: int) -> tuple[int, int]:
+    """A record card's window: the date's line with the three lines above and the one below."""
+    low = max(0, start - _CARD_REACH)
+    for _ in range(3):
+        if first <= low:
+            break
+        previous = chunk.rfind(b"\n", low, first - 1)
+        first = previous + 1 if previous != -1 else low
+    high = min(len(chunk), end + _CARD_REACH // 2)
+    following = chunk.find(b"\n", last + 1, high) if last < high else -1
+    return first, high if following == -1 else following
+
+
+def _entry(person: Person, shared: dict[tuple[str, ...], tuple[str, ...]]) -> Entry | None:
+    given = name_tokens(person.given_name)
+    family = name_tokens(person.family_name)
+    if not given or not family:
+        return None
+    return Entry(
+        subject_id=person.subject_id,
+        given=shared.setdefault(given, given),
+        family=shared.setdefault(family, family),
+        nicknames=tuple(t for t in (name_tokens(n) for n in person.nicknames) if t),
+        identifiers=tuple(c for c in (compact(i) for i in person.identifiers) if len(c) >= 5),
+        postcodes=tuple(p for a in person.addresses for p in postcodes(a)),
+        dob=person.date_of_birth.toordinal() if person.date_of_birth else 0,
+    )
+
+
+def _years_of(entries: list[Entry], erased: list[int], today: date) -> tuple[int, int]:
+    """The years of birth to look for: the register's own span, with a year's margin.
+
+    Dates outside the span are never parsed, which keeps dates of ordinary business out of the
+    matcher. Erased people held only as tokens have no year in clear: a caller holding such
+    tokens from outside the live span must pass ``dob_years`` to cover them.
+    """
+    years = [date.fromordinal(e.dob).year for e in entries if e.dob] + erased
+    if not years:
+        return today.year - 100, today.year
+    return max(today.year - 120, min(years) - 1), min(today.year, max(years) + 1)

@@ -1,0 +1,241 @@
+"""Authorisation by policy (law 7): the facts about an actor, decided by the one resident engine.
+
+Every service asks ``authorise`` (or ``authorise_many`` over a page of results) instead of
+testing roles itself. The facts the policies need — the account is active, the mandatory and the
+list's purpose-specific training are current, a grant to the list is current — are read here
+from the database for the one request; the engine decides, and a refusal raises ``AccessDenied``
+naming the policy, which the unit of work logs once after the rollback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from listwarden.domain.access import Actor
+from listwarden.domain.bcu import BOROUGHS_BY_BCU
+from listwarden.domain.errors import AccessDenied, Reason
+from listwarden.domain.purposes import categories_for, class_of
+from listwarden.domain.vocabulary import Band, Category, ListStatus, Purpose
+from listwarden.policy.engine import (
+    REGISTER,
+    AccessAction,
+    Context,
+    Decision,
+    EntryResource,
+    ListResource,
+    Principal,
+    Resource,
+)
+from listwarden.services.unit_of_work import UnitOfWork
+from listwarden.store.tables import Entry, Grant, RegisterList, TrainingRecord, User
+
+LIST_DATA = frozenset(
+    {
+        AccessAction.ENTRY_COLLECT,
+        AccessAction.ENTRY_CONSULT,
+        AccessAction.ENTRY_ALTER,
+        AccessAction.ENTRY_ERASE,
+        AccessAction.DISCLOSURE_CREATE,
+        AccessAction.DISCLOSURE_APPROVE,
+        AccessAction.MONITORING_AGGREGATE,
+        AccessAction.MONITORING_READ,
+    }
+)
+"""The actions that reach a list's data: a use of the grant, so they mark it used."""
+
+
+def course_of(register_list: RegisterList) -> str:
+    """The purpose-specific course a list requires (its own name for it, or one per list)."""
+    return register_list.training_course or f"list:{register_list.id}"
+
+
+def list_resource(register_list: RegisterList, status: ListStatus | None = None) -> ListResource:
+    return ListResource(
+        register_list.id,
+        status or ListStatus(register_list.status),
+        register_list.owner_id,
+    )
+
+
+def entry_resource(entry: Entry, register_list: RegisterList) -> EntryResource:
+    return EntryResource(
+        entry.id,
+        list_resource(register_list),
+        entry.bcu,
+        Category(entry.category),
+        Band(entry.band) if entry.band else None,
+    )
+
+
+def probe_entry(
+    register_list: RegisterList, purpose: Purpose, bcu: str | None, actor: Actor
+) -> EntryResource:
+    """An entry of the kind a search may return, to decide a search before anything is read.
+
+    It lies in the BCU asked for (or one of the actor's own) and has a category the purpose may
+    use, so what it tests is the role, purpose, training and grant; SQL filters do the rest.
+    """
+    permitted = sorted(categories_for(class_of(purpose)))
+    home = sorted(actor.bcus)[0] if actor.bcus else sorted(BOROUGHS_BY_BCU)[0]
+    return EntryResource(
+        "search",
+        list_resource(register_list),
+        bcu or home,
+        permitted[0] if permitted else Category.SUSPECTED,
+    )
+
+
+GRANT_POLICIES = frozenset(
+    {"training-for-this-list-is-not-current", "no-current-grant-to-this-list"}
+)
+"""Refusals that concern one list only: a search across lists leaves those lists out."""
+
+
+@dataclass(frozen=True)
+class ListFacts:
+    """One user's standing on one list: purpose-specific training and a current grant."""
+
+    training_current: bool
+    grant_id: str | None
+
+
+def _current_courses(session: Session, user_id: str, uow: UnitOfWork) -> set[str]:
+    today = uow.today()
+    return set(
+        session.scalars(
+            select(TrainingRecord.course).where(
+                TrainingRecord.user_id == user_id,
+                TrainingRecord.completed_on <= today,
+                TrainingRecord.expires_on >= today,
+            )
+        )
+    )
+
+
+def grant_is_current(grant: Grant, now: datetime, lapse: timedelta) -> bool:
+    """Unrevoked, unexpired, and used (or granted, or recertified) within the lapse period."""
+    if grant.revoked_at is not None or grant.expires_at <= now:
+        return False
+    latest = max(t for t in (grant.granted_at, grant.last_used_at, grant.recertified_at) if t)
+    return now - latest <= lapse
+
+
+def current_grant(session: Session, uow: UnitOfWork, user_id: str, list_id: str) -> Grant | None:
+    now, lapse = uow.now(), timedelta(days=uow.access.grant_lapse_days)
+    grants = session.scalars(
+        select(Grant).where(
+            Grant.user_id == user_id, Grant.list_id == list_id, Grant.revoked_at.is_(None)
+        )
+    ).all()
+    return next((g for g in grants if grant_is_current(g, now, lapse)), None)
+
+
+class Authoriser:
+    """Builds principals for one actor within one transaction, caching what it has read."""
+
+    def __init__(self, session: Session, uow: UnitOfWork, actor: Actor) -> None:
+        self.session, self.uow, self.actor = session, uow, actor
+        user = session.get(User, actor.id)
+        self.active = bool(user is not None and user.active and user.left_at is None)
+        self.courses = _current_courses(session, actor.id, uow)
+        self.mandatory = uow.access.mandatory_course in self.courses
+        self._lists: dict[str, ListFacts] = {}
+
+    def facts(self, list_id: str) -> ListFacts:
+        if list_id not in self._lists:
+            register_list = self.session.get(RegisterList, list_id)
+            trained = register_list is not None and course_of(register_list) in self.courses
+            grant = current_grant(self.session, self.uow, self.actor.id, list_id)
+            self._lists[list_id] = ListFacts(trained, grant.id if grant else None)
+        return self._lists[list_id]
+
+    def principal(self, list_id: str | None = None) -> Principal:
+        if list_id is None:
+            return Principal.of(
+                self.actor, active=self.active, mandatory_training_current=self.mandatory
+            )
+        facts = self.facts(list_id)
+        return Principal.of(
+            self.actor,
+            active=self.active,
+            mandatory_training_current=self.mandatory,
+            training_current=facts.training_current,
+            grant_current=facts.grant_id is not None,
+        )
+
+    def require(
+        self, action: AccessAction, resource: Resource, context: Context | None = None
+    ) -> Decision:
+        """Decide one request; raise ``AccessDenied`` naming the policy unless allowed."""
+        list_id = _list_of(resource)
+        decision = self.uow.policy.require(self.principal(list_id), action, resource, context)
+        if list_id is not None and action in LIST_DATA:
+            self.mark_used(list_id)
+        return decision
+
+    def decide_many(
+        self, action: AccessAction, resources: Sequence[EntryResource], context: Context | None
+    ) -> list[Decision]:
+        """Decide one action over entries (a page of results), grouped by their list."""
+        out: dict[int, Decision] = {}
+        by_list: dict[str, list[int]] = {}
+        for n, resource in enumerate(resources):
+            by_list.setdefault(resource.list.id, []).append(n)
+        for list_id, positions in by_list.items():
+            decisions = self.uow.policy.decide_many(
+                self.principal(list_id), action, [resources[n] for n in positions], context
+            )
+            out.update(zip(positions, decisions, strict=True))
+            if action in LIST_DATA and any(d.allowed for d in decisions):
+                self.mark_used(list_id)
+        return [out[n] for n in range(len(resources))]
+
+    def mark_used(self, list_id: str) -> None:
+        grant_id = self.facts(list_id).grant_id
+        if grant_id is not None:
+            self.session.execute(
+                update(Grant).where(Grant.id == grant_id).values(last_used_at=self.uow.now())
+            )
+
+
+def refusal(decision: Decision) -> AccessDenied:
+    """The ``AccessDenied`` for a refused decision, as ``PolicyEngine.require`` raises it."""
+    return AccessDenied(
+        decision.reasons[0],
+        policy=decision.policy_ids[0],
+        reasons=[
+            Reason(policy_id, reason)
+            for policy_id, reason in zip(decision.policy_ids, decision.reasons, strict=True)
+        ],
+    )
+
+
+def authorise(
+    session: Session,
+    uow: UnitOfWork,
+    actor: Actor,
+    action: AccessAction,
+    resource: Resource,
+    context: Context | None = None,
+) -> Decision:
+    """Decide one request for ``actor`` through the resident engine; raise unless allowed."""
+    return Authoriser(session, uow, actor).require(action, resource, context)
+
+
+def _list_of(resource: Resource) -> str | None:
+    if isinstance(resource, EntryResource):
+        return resource.list.id
+    if isinstance(resource, ListResource):
+        return resource.id
+    return None
+
+
+def require_on_register(*, uow: UnitOfWork, actor: Actor, action: AccessAction) -> Decision:
+    """Decide an action about the register as a whole (reading the log, managing accounts)."""
+    with uow.read_only() as session:
+        return Authoriser(session, uow, actor).require(action, REGISTER)

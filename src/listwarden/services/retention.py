@@ -1,0 +1,402 @@
+"""The retention sweep (law 3): every entry a rule or maximum retention says must go is erased.
+
+For each list (suspended ones too) the sweep loads its retention schedule, selects with SQL only
+the entries that could be due (a removal rule's or retention group's day threshold passed, or a
+review falling due), decides each with ``domain.retention.decide`` and removes what must go
+through ``erasure.erase_entry``: the entry with its evidence, intelligence, reviews, holds and
+assessments, and the person too when they are left on no list, with a certificate.
+
+Safe to kill at any point: a batch first records the identifiers-only ``removals`` rows of what
+it will remove, then erases each entry in the erasure service's own crash-safe order; a rerun
+decides again and finishes.
+Updates that are not removals (review dates, escalation to the IAO) commit in batches. One
+sweep runs at a time: a PostgreSQL advisory lock; SQLite has a single writer anyway.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, and_, func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from listwarden.domain.entries import is_child
+from listwarden.domain.errors import Conflict, InvalidInput, Reason
+from listwarden.domain.retention import (
+    EntryFacts,
+    FactType,
+    LegalHold,
+    Op,
+    RetentionOutcome,
+    RetentionSchedule,
+    decide,
+    evidence_dates,
+)
+from listwarden.domain.vocabulary import SCORING_ROLES, Band, Category, EvidenceRole, Operation
+from listwarden.policy.retention import default_schedule, default_schedule_names, load_schedule
+from listwarden.services import erasure
+from listwarden.services.events import record_event
+from listwarden.services.unit_of_work import UnitOfWork
+from listwarden.store.tables import (
+    Entry,
+    EvidenceItem,
+    LegalHoldRow,
+    RegisterList,
+    Removal,
+    Review,
+    Subject,
+)
+
+Progress = Callable[[int, int], None]
+SWEEP_LOCK_KEY = 0x4C57_5245  # "LWRE": the PostgreSQL advisory lock the sweep holds
+ESCALATED = "review overdue: escalated to the IAO"
+REPORTED_REMOVALS = 1000  # the report names the first removals; the access log has every one
+
+
+@cache
+def _shipped(name: str) -> RetentionSchedule:
+    return default_schedule(name)
+
+
+def schedule_for(ref: str) -> RetentionSchedule:
+    """The schedule a list names: a shipped default (``retention/matrix.toml``) or a file."""
+    name = Path(ref).name.removesuffix(".toml")
+    if ref.strip() and name in default_schedule_names():
+        return _shipped(name)
+    if ref.strip() and Path(ref).is_file():
+        return load_schedule(ref)
+    detail = f"no retention schedule {ref!r}"
+    shipped = ", ".join(f"retention/{n}.toml" for n in default_schedule_names())
+    raise InvalidInput(
+        detail,
+        reasons=[Reason("unknown-retention-schedule", f"name a file or one of: {shipped}", "ref")],
+    )
+
+
+@dataclass
+class SweepReport:
+    """What a sweep found and did; with ``dry_run`` what it would have done."""
+
+    today: date
+    dry_run: bool
+    lists: int = 0
+    candidates: int = 0
+    removed: int = 0
+    subjects_erased: int = 0
+    held: int = 0
+    review_due: int = 0
+    escalated: int = 0
+    removals: list[dict[str, str]] = field(default_factory=list)
+
+
+# Candidate selection: one SQL expression per day fact, the date its clock runs from.
+
+
+def _latest_evidence(*where: Any) -> Any:
+    return (
+        select(func.max(EvidenceItem.occurred_on))
+        .where(EvidenceItem.entry_id == Entry.id, *where)
+        .scalar_subquery()
+    )
+
+
+def _anchor(fact: str) -> Any:
+    scoring = EvidenceItem.role.in_([r.value for r in SCORING_ROLES])
+    anchors: dict[str, Any] = {
+        "days_since_added": Entry.added_on,
+        "days_since_gang_related_attention": _latest_evidence(
+            scoring, EvidenceItem.gang_related.is_(True)
+        ),
+        "days_since_last_scoring_evidence": _latest_evidence(scoring),
+        "days_since_last_victimisation": _latest_evidence(
+            EvidenceItem.role == EvidenceRole.VICTIM.value
+        ),
+        "days_since_last_review": select(func.max(Review.reviewed_on))
+        .where(Review.entry_id == Entry.id)
+        .scalar_subquery(),
+    }
+    found = anchors[fact]
+    return found if fact == "days_since_added" else func.coalesce(found, Entry.added_on)
+
+
+def _candidate_filter(schedule: RetentionSchedule, today: date) -> Any:
+    """True for every entry that might be removed or due for review today; None: all might be.
+
+    Only day thresholds are pushed into SQL (``fact >= n`` means the clock started on or before
+    ``today - n``); a rule with none cannot be narrowed, so every entry is then a candidate.
+    """
+    from listwarden.domain.retention import ANCHOR_FACT, FACTS
+
+    ors = [Entry.next_review_on <= today + timedelta(days=schedule.notice_days)]
+    for group in schedule.groups.values():
+        cutoff = today - timedelta(days=group.period_days)
+        ors.append(_anchor(ANCHOR_FACT[group.counted_from]) <= cutoff)
+    for rule in schedule.removal_rules:
+        ands = []
+        for c in rule.conditions:
+            if FACTS[c.fact].type is FactType.DAYS and isinstance(c.value, int):
+                if c.op not in (Op.GE, Op.GT):
+                    continue
+                days = c.value + (1 if c.op is Op.GT else 0)
+                ands.append(_anchor(c.fact) <= today - timedelta(days=days))
+        if not ands:
+            return None
+        ors.append(and_(*ands))
+    return or_(*ors)
+
+
+# The sweep.
+
+
+@contextmanager
+def scheduler_lock(uow: UnitOfWork) -> Iterator[None]:
+    """Hold the one sweep lock; ``Conflict`` if another sweep holds it (PostgreSQL)."""
+    engine = uow.session_factory.kw.get("bind")
+    if not isinstance(engine, Engine) or engine.dialect.name != "postgresql":
+        yield  # SQLite: one writer at a time; the sweep's own steps are idempotent.
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        if not connection.scalar(select(func.pg_try_advisory_lock(SWEEP_LOCK_KEY))):
+            raise Conflict(
+                "a retention sweep is already running",
+                reasons=[Reason("sweep-running", "wait for it to finish", "sweep")],
+            )
+        try:
+            yield
+        finally:
+            connection.scalar(select(func.pg_advisory_unlock(SWEEP_LOCK_KEY)))
+
+
+def sweep(
+    *,
+    uow: UnitOfWork,
+    today: date | None = None,
+    dry_run: bool = False,
+    batch_size: int = 500,
+    progress: Progress | None = None,
+) -> SweepReport:
+    """Apply every list's retention schedule; remove what must go; escalate overdue reviews."""
+    day = today or uow.today()
+    report = SweepReport(today=day, dry_run=dry_run)
+    with uow.read_only() as session:
+        lists = session.execute(
+            select(RegisterList.id, RegisterList.retention_schedule_ref).order_by(RegisterList.id)
+        ).all()
+    plans = [(row.id, schedule_for(row.retention_schedule_ref)) for row in lists]
+    with scheduler_lock(uow):
+        total = sum(_count(uow, list_id, s, day) for list_id, s in plans)
+        report.candidates = total
+        done = 0
+        for list_id, schedule in plans:
+            report.lists += 1
+            for batch in _batches(uow, list_id, schedule, day, batch_size):
+                _apply(uow, schedule, batch, day, report, dry_run)
+                done += len(batch)
+                if progress is not None:
+                    progress(done, total)
+        if report.removed and not dry_run:
+            erasure.overwrite_erased(uow=uow)
+    return report
+
+
+def _where(list_id: str, schedule: RetentionSchedule, day: date) -> list[Any]:
+    narrowed = _candidate_filter(schedule, day)
+    return [Entry.list_id == list_id] + ([] if narrowed is None else [narrowed])
+
+
+def _count(uow: UnitOfWork, list_id: str, schedule: RetentionSchedule, day: date) -> int:
+    with uow.read_only() as session:
+        query = select(func.count()).select_from(Entry).where(*_where(list_id, schedule, day))
+        return int(session.scalar(query) or 0)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    entry_id: str
+    subject_id: str
+    list_id: str
+    next_review_on: date
+    escalated: bool
+    facts: EntryFacts
+
+
+def _batches(
+    uow: UnitOfWork, list_id: str, schedule: RetentionSchedule, day: date, size: int
+) -> Iterator[list[_Candidate]]:
+    """Candidates in pages by id: memory holds one page whatever the size of the list."""
+    after = ""
+    while True:
+        with uow.read_only() as session:
+            rows = session.execute(
+                select(Entry)
+                .where(*_where(list_id, schedule, day), Entry.id > after)
+                .order_by(Entry.id)
+                .limit(size)
+            ).scalars()
+            batch = _facts(session, uow, list(rows), day)
+        if not batch:
+            return
+        yield batch
+        after = batch[-1].entry_id
+
+
+def _facts(session: Session, uow: UnitOfWork, rows: Sequence[Entry], day: date) -> list[_Candidate]:
+    ids = [r.id for r in rows]
+    evidence: dict[str, list[Any]] = {i: [] for i in ids}
+    for item in session.execute(
+        select(EvidenceItem.entry_id, EvidenceItem.role, EvidenceItem.occurred_on)
+        .add_columns(EvidenceItem.gang_related)
+        .where(EvidenceItem.entry_id.in_(ids))
+    ):
+        evidence[item.entry_id].append(item)
+    reviewed = dict(
+        session.execute(
+            select(Review.entry_id, func.max(Review.reviewed_on))
+            .where(Review.entry_id.in_(ids))
+            .group_by(Review.entry_id)
+        ).all()
+    )
+    holds: dict[str, list[LegalHold]] = {i: [] for i in ids}
+    for hold in session.scalars(
+        select(LegalHoldRow).where(LegalHoldRow.entry_id.in_(ids), LegalHoldRow.expires_on >= day)
+    ):
+        holds[hold.entry_id].append(LegalHold(hold.reason, hold.reference, hold.expires_on))
+    children = _children(session, uow, [r for r in rows if r.child_at_entry], day)
+    return [
+        _Candidate(
+            r.id,
+            r.subject_id,
+            r.list_id,
+            r.next_review_on,
+            r.escalated_on is not None,
+            EntryFacts(
+                category=Category(r.category),
+                added_on=r.added_on,
+                under_18=r.subject_id in children,
+                last_reviewed_on=reviewed.get(r.id),
+                score=r.score,
+                band=Band(r.band) if r.band else None,
+                holds=tuple(holds[r.id]),
+                **evidence_dates(evidence[r.id]),
+            ),
+        )
+        for r in rows
+    ]
+
+
+def _children(session: Session, uow: UnitOfWork, rows: Sequence[Entry], day: date) -> set[str]:
+    """Subjects under 18 today: only those who were children when listed need their birth date."""
+    if not rows:
+        return set()
+    found = session.execute(
+        select(Subject.id, Subject.date_of_birth_ct).where(
+            Subject.id.in_({r.subject_id for r in rows})
+        )
+    ).all()
+    births = uow.cipher.open_many(
+        (s.id, "subjects", s.id, "date_of_birth", s.date_of_birth_ct) for s in found
+    )
+    return {
+        s.id
+        for s, born in zip(found, births, strict=True)
+        if is_child(date.fromisoformat(born), day)
+    }
+
+
+def _apply(
+    uow: UnitOfWork,
+    schedule: RetentionSchedule,
+    batch: Sequence[_Candidate],
+    day: date,
+    report: SweepReport,
+    dry_run: bool,
+) -> None:
+    removals: list[tuple[_Candidate, str]] = []
+    with uow.transaction() as session:
+        for c in batch:
+            decision = decide(c.facts, schedule, day)
+            if decision.outcome is RetentionOutcome.REMOVE:
+                rule_id = decision.rule_id or "retention"
+                removals.append((c, rule_id))
+                if not dry_run:  # first the identifiers-only record, so a kill cannot lose it
+                    record_removal(
+                        session, subject_id=c.subject_id, list_id=c.list_id, day=day, rule=rule_id
+                    )
+                continue
+            if decision.outcome is RetentionOutcome.HELD:
+                report.held += 1
+            elif decision.outcome is RetentionOutcome.REVIEW_DUE:
+                report.review_due += 1
+            elif decision.escalate_to_iao and not c.escalated:
+                report.escalated += 1
+                if not dry_run:
+                    _escalate(session, uow, c)
+            if not dry_run and decision.next_review_on != c.next_review_on:
+                session.execute(
+                    update(Entry)
+                    .where(Entry.id == c.entry_id)
+                    .values(next_review_on=decision.next_review_on)
+                )
+        if dry_run:
+            session.rollback()
+    for candidate, rule_id in removals:
+        report.removed += 1
+        if len(report.removals) < REPORTED_REMOVALS:
+            report.removals.append({"entry_id": candidate.entry_id, "rule": rule_id})
+        if not dry_run:
+            report.subjects_erased += _remove(uow, candidate, rule_id)
+
+
+def _escalate(session: Session, uow: UnitOfWork, c: _Candidate) -> None:
+    session.execute(update(Entry).where(Entry.id == c.entry_id).values(escalated_on=uow.today()))
+    record_event(
+        session,
+        at=uow.now(),
+        operation=Operation.ALTER,
+        actor_id=None,
+        list_id=c.list_id,
+        entry_id=c.entry_id,
+        subject_id=c.subject_id,
+        reason=ESCALATED,
+    )
+
+
+def record_removal(
+    session: Session, *, subject_id: str, list_id: str, day: date, rule: str
+) -> None:
+    """Keep the identifiers-only record of a removal once, for the re-listing flag."""
+    exists = session.scalar(
+        select(Removal.id).where(
+            Removal.subject_id == subject_id, Removal.list_id == list_id, Removal.removed_on == day
+        )
+    )
+    if exists is None:
+        session.execute(
+            insert(Removal).values(
+                id=str(uuid.uuid4()),
+                subject_id=subject_id,
+                list_id=list_id,
+                removed_on=day,
+                rule=rule[:100],
+            )
+        )
+
+
+def _remove(uow: UnitOfWork, c: _Candidate, rule_id: str) -> int:
+    """Erase the entry (and the person if it was their last); its removal is recorded."""
+    done = erasure.erase_entry(
+        uow=uow,
+        actor_id=None,
+        entry_id=c.entry_id,
+        rule_or_request=f"retention:{rule_id}",
+        reason=f"retention sweep: {rule_id}",
+        overwrite=False,
+    )
+    return 1 if done.scope == "subject" else 0

@@ -1,0 +1,20 @@
+"""Join the access-control and retention branches, which were written side by side.
+
+Revision ID: 0005
+Revises: 0003, 0004
+"""
+
+from __future__ import annotations
+
+revision = "0005"
+down_revision = ("0003", "0004")
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

@@ -1,0 +1,262 @@
+"""Every API route x every role -> the status written by hand below (DESIGN.md's roles, law 7).
+
+The expectations are written out here, never derived from the policies under test. A route the
+app serves without a row in ``MATRIX`` fails ``test_every_route_has_a_row``. Requests that change
+something get fresh state for each role, so one role's answer never depends on another's.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from listwarden.bootstrap import Register
+from listwarden.services import lists
+from listwarden.services.users import issue_token
+from listwarden.web.app import create_app
+from tests.factories import Cast, add_person, authorised_list, draft_list, make_cast
+
+ROLES = ("iao", "dpo", "board", "iru", "analyst", "officer", "equality", "auditor", "admin")
+ENFORCE = {"purpose": "gang_violence_reduction", "justification": "pre-operation briefing CE"}
+RIGHTS = {"purpose": "subject_access", "justification": "subject access request 2026/17"}
+AUDIT = {"purpose": "compliance_audit", "justification": "quarterly compliance audit"}
+DPIA = {
+    "description": "d",
+    "risks": "r",
+    "measures": "m",
+    "safeguards": "s",
+    "equality_impact": "e",
+}
+
+
+def row(*statuses: int) -> dict[str, int]:
+    assert len(statuses) == len(ROLES)
+    return dict(zip(ROLES, statuses, strict=True))
+
+
+ALL_200 = row(200, 200, 200, 200, 200, 200, 200, 200, 200)
+LOG_READERS = row(403, 200, 403, 403, 403, 403, 403, 200, 403)
+COLLECTORS = row(201, 403, 403, 403, 201, 403, 403, 403, 403)
+OPERATIONAL = row(200, 403, 403, 403, 200, 200, 403, 403, 403)
+
+#                (method, route path, variant): expected status for each role, in ROLES order
+MATRIX: dict[tuple[str, str, str], dict[str, int]] = {
+    ("GET", "/api/v1/reference", ""): ALL_200,
+    ("GET", "/api/v1/lists", ""): ALL_200,
+    ("POST", "/api/v1/lists", ""): row(201, 403, 403, 403, 403, 403, 403, 403, 403),
+    ("GET", "/api/v1/lists/{list_id}", ""): ALL_200,
+    # Only the owner drafts the DPIA and records the policy document (a conflict, not a role).
+    ("PUT", "/api/v1/lists/{list_id}/dpia", ""): row(204, 409, 409, 409, 409, 409, 409, 409, 409),
+    ("POST", "/api/v1/lists/{list_id}/dpia/approve", ""): row(
+        403, 204, 204, 403, 403, 403, 403, 403, 403
+    ),
+    ("PUT", "/api/v1/lists/{list_id}/policy-document", ""): row(
+        204, 409, 409, 409, 409, 409, 409, 409, 409
+    ),
+    # Law 1 names the gap when the wrong role tries to authorise (a 409 with every gap).
+    ("POST", "/api/v1/lists/{list_id}/authorise", ""): row(
+        409, 204, 204, 409, 409, 409, 409, 409, 409
+    ),
+    ("POST", "/api/v1/lists/{list_id}/entries", ""): COLLECTORS,
+    ("POST", "/api/v1/lists/{list_id}/entries/search", "enforcement"): OPERATIONAL,
+    ("POST", "/api/v1/lists/{list_id}/entries/search", "oversight"): row(
+        200, 200, 403, 403, 403, 403, 403, 200, 403
+    ),
+    ("POST", "/api/v1/entries/{entry_id}/consult", "enforcement"): OPERATIONAL,
+    ("POST", "/api/v1/entries/{entry_id}/consult", "rights"): row(
+        403, 200, 403, 200, 403, 403, 403, 403, 403
+    ),
+    ("POST", "/api/v1/entries/{entry_id}/consult", "out-of-bcu"): row(
+        200, 403, 403, 403, 403, 403, 403, 403, 403
+    ),
+    ("POST", "/api/v1/entries/{entry_id}/evidence", ""): COLLECTORS,
+    ("POST", "/api/v1/entries/{entry_id}/intelligence", ""): COLLECTORS,
+    ("POST", "/api/v1/people/search", ""): OPERATIONAL,
+    ("GET", "/api/v1/events", ""): LOG_READERS,
+    ("GET", "/api/v1/audit/checkpoint", ""): LOG_READERS,
+    ("GET", "/api/v1/audit/cosigned", ""): LOG_READERS,
+    ("GET", "/api/v1/audit/events", ""): LOG_READERS,
+    ("GET", "/api/v1/audit/proofs/inclusion/{event_id}", ""): LOG_READERS,
+    ("GET", "/api/v1/audit/proofs/consistency", ""): LOG_READERS,
+    ("GET", "/api/v1/audit/verify", ""): LOG_READERS,
+    ("GET", "/api/v1/audit/export", ""): LOG_READERS,
+}
+
+
+@dataclass
+class World:
+    register: Register
+    cast: Cast
+    matrix: str
+    entry: str
+    south_entry: str
+    made: int = 0
+
+    def fresh(self, *, dpia: bool = False, complete: bool = False) -> str:
+        """A new draft list for one request that changes it."""
+        self.made += 1
+        name = f"Fresh {self.made}"
+        if complete:
+            return draft_list(self.register, self.cast, name=name)
+        list_id = lists.create_list(uow=self.register.uow, actor=self.cast.iao, name=name)
+        if dpia:
+            lists.record_dpia(
+                uow=self.register.uow,
+                actor=self.cast.iao,
+                list_id=list_id,
+                prior_consultation="consulted",
+                review_on=self.register.uow.today() + timedelta(days=365),
+                **DPIA,
+            )
+        return list_id
+
+
+def request(world: World, key: tuple[str, str, str], n: int) -> tuple[str, dict[str, Any]]:
+    """The concrete path and keyword arguments for one cell of the matrix."""
+    _method, path, variant = key
+    why = {"enforcement": ENFORCE, "rights": RIGHTS, "oversight": AUDIT}.get(variant, ENFORCE)
+    person = {
+        "given_name": "Testgiven0",
+        "family_name": "Testfamily0",
+        "date_of_birth": "1998-05-17",
+    }
+    builders: dict[str, Callable[[], tuple[str, dict[str, Any]]]] = {
+        "/api/v1/lists": lambda: (path, {"json": {"name": f"New list {n}"}}),
+        "/api/v1/lists/{list_id}/dpia": lambda: (
+            path.format(list_id=world.fresh()),
+            {"json": DPIA},
+        ),
+        "/api/v1/lists/{list_id}/dpia/approve": lambda: (
+            path.format(list_id=world.fresh(dpia=True)),
+            {},
+        ),
+        "/api/v1/lists/{list_id}/policy-document": lambda: (
+            path.format(list_id=world.fresh()),
+            {"json": {"kind": "s42_appropriate_policy", "reference": "APD/2"}},
+        ),
+        "/api/v1/lists/{list_id}/authorise": lambda: (
+            path.format(list_id=world.fresh(complete=True)),
+            {},
+        ),
+        "/api/v1/lists/{list_id}/entries": lambda: (
+            path.format(list_id=world.matrix),
+            {
+                "json": {
+                    "purpose": ENFORCE["purpose"],
+                    "given_name": f"Matrixgiven{n}",
+                    "family_name": "Matrixfamily",
+                    "date_of_birth": "1999-02-03",
+                    "category": "suspected",
+                    "bcu": "CE",
+                }
+            },
+        ),
+        "/api/v1/entries/{entry_id}/evidence": lambda: (
+            path.format(entry_id=world.entry),
+            {
+                "json": {
+                    "purpose": ENFORCE["purpose"],
+                    "kind": "offence",
+                    "role": "perpetrator",
+                    "occurred_on": "2026-01-01",
+                    "description": "robbery",
+                }
+            },
+        ),
+        "/api/v1/entries/{entry_id}/intelligence": lambda: (
+            path.format(entry_id=world.entry),
+            {
+                "json": {
+                    "purpose": ENFORCE["purpose"],
+                    "grading": "2B P",
+                    "source_type": "police",
+                    "source_ref": "SRC-9",
+                    "text": "seen at the estate",
+                    "reported_on": "2026-01-01",
+                }
+            },
+        ),
+        "/api/v1/people/search": lambda: (path, {"json": {**why, **person}}),
+        "/api/v1/audit/proofs/inclusion/{event_id}": lambda: (path.format(event_id=1), {}),
+        "/api/v1/audit/proofs/consistency": lambda: (path, {"params": {"from": 1}}),
+    }
+    if path in builders:
+        return builders[path]()
+    entry = world.south_entry if variant == "out-of-bcu" else world.entry
+    formatted = path.format(list_id=world.matrix, entry_id=entry)
+    return formatted, ({"json": why} if _method == "POST" else {})
+
+
+def api_routes(routes: Iterable[Any]) -> Iterator[APIRoute]:
+    """Every API route in ``app.routes``, inside included routers too."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        elif hasattr(route, "original_router"):
+            yield from api_routes(route.original_router.routes)
+
+
+@pytest.fixture
+def world(register: Register) -> World:
+    cast = make_cast(register)
+    matrix = authorised_list(register, cast)
+    entry = add_person(register, cast, matrix)
+    south = add_person(register, cast, matrix, n=1, bcu="SN")
+    return World(register, cast, matrix, entry, south)
+
+
+@pytest.fixture
+def client(world: World) -> Iterator[TestClient]:
+    with TestClient(create_app(world.register)) as client:
+        yield client
+
+
+def test_every_route_has_a_row(register: Register) -> None:
+    served = {
+        (method, route.path)
+        for route in api_routes(create_app(register).routes)
+        if route.path.startswith("/api/")
+        for method in route.methods
+    }
+    covered = {(method, path) for method, path, _variant in MATRIX}
+    assert served - covered == set(), "a route without a row in the authorisation matrix"
+    assert covered - served == set(), "a row for a route the app does not serve"
+
+
+def test_every_route_for_every_role(world: World, client: TestClient) -> None:
+    tokens = {
+        role: issue_token(uow=world.register.uow, user_id=getattr(world.cast, role).id)
+        for role in ROLES
+    }
+    found: dict[tuple[str, str, str], dict[str, int]] = {}
+    n = 0
+    for key, expected in MATRIX.items():
+        found[key] = {}
+        for role in ROLES:
+            n += 1
+            path, kwargs = request(world, key, n)
+            response = client.request(
+                key[0], path, headers={"Authorization": f"Bearer {tokens[role]}"}, **kwargs
+            )
+            found[key][role] = response.status_code
+            if response.status_code == 403:
+                body = response.json()
+                assert body["policy"], body  # every refusal names the policy that refused
+        del expected
+    wrong = {
+        f"{key[0]} {key[1]} {key[2]}".strip(): {
+            role: (found[key][role], MATRIX[key][role])
+            for role in ROLES
+            if found[key][role] != MATRIX[key][role]
+        }
+        for key in MATRIX
+    }
+    mismatched = {k: v for k, v in wrong.items() if v}
+    assert mismatched == {}, json.dumps(mismatched, indent=1)

@@ -1,0 +1,187 @@
+"""The retention sweep (law 3) on both databases: removal with intelligence, kill and rerun."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from listwarden.bootstrap import Register
+from listwarden.cli import app
+from listwarden.domain.errors import InvalidInput
+from listwarden.services.entries import NewEvidence, NewIntelligence
+from listwarden.services.retention import schedule_for, sweep
+from listwarden.store.tables import Entry, IntelligenceItem, Removal, Subject
+from tests.factories import Cast, add_person, authorised_list, grant, make_cast
+
+
+def _quiet(register: Register, cast: Cast, list_id: str, n: int, *, score: int = 0) -> str:
+    """An entry whose last gang-related attention is today, with a score and intelligence."""
+    today = register.uow.today()
+    return add_person(
+        register,
+        cast,
+        list_id,
+        n,
+        score=score,
+        band="green" if score == 0 else "red",
+        evidence=[NewEvidence("offence", "perpetrator", today, f"Evidence {n}", gang_related=True)],
+        intelligence=[NewIntelligence("2B P", "police", f"SRC-{n}", "Intel text", today)],
+    )
+
+
+def _later(register: Register, days: int) -> None:
+    moved = register.uow.now() + timedelta(days=days)
+    register.uow.clock = lambda: moved
+
+
+def _count(register: Register, table: type, *where: object) -> int:
+    with register.uow.read_only() as session:
+        return int(session.scalar(select(func.count()).select_from(table).where(*where)) or 0)
+
+
+def test_zero_score_entry_quiet_six_months_is_removed_with_its_intelligence(
+    register: Register,
+) -> None:
+    cast = make_cast(register)
+    matrix = authorised_list(register, cast)
+    gone = _quiet(register, cast, matrix, 1, score=0)
+    kept = _quiet(register, cast, matrix, 2, score=12)
+    with register.uow.read_only() as session:
+        subject_id = session.scalar(select(Entry.subject_id).where(Entry.id == gone))
+    assert subject_id is not None
+    _later(register, 190)
+
+    report = sweep(uow=register.uow)
+
+    assert report.removed == 1
+    assert report.subjects_erased == 1
+    assert report.removals == [{"entry_id": gone, "rule": "quiet-six-months-score-below-one"}]
+    assert _count(register, Entry, Entry.id == gone) == 0
+    assert _count(register, Entry, Entry.id == kept) == 1
+    assert _count(register, IntelligenceItem, IntelligenceItem.entry_id == gone) == 0
+    assert _count(register, Subject, Subject.id == subject_id) == 0
+    assert _count(register, Removal, Removal.subject_id == subject_id) == 1
+    assert register.uow.keys is not None
+    certificate = register.uow.keys.certificate_for_subject(subject_id)
+    assert certificate is not None
+    assert certificate.completed
+    assert not register.uow.keys.has_data_key(subject_id)
+    # Idempotent: a second sweep finds nothing more to remove.
+    assert sweep(uow=register.uow).removed == 0
+
+
+def test_dry_run_changes_nothing(register: Register) -> None:
+    cast = make_cast(register)
+    matrix = authorised_list(register, cast)
+    for n in range(3):
+        _quiet(register, cast, matrix, n)
+    _later(register, 400)
+    report = sweep(uow=register.uow, dry_run=True)
+    assert report.removed == 3
+    assert report.dry_run
+    assert _count(register, Entry) == 3
+    assert _count(register, Removal) == 0
+
+
+def test_killed_sweep_rerun_leaves_no_half_erased_person(register: Register) -> None:
+    cast = make_cast(register)
+    matrix = authorised_list(register, cast)
+    for n in range(4):
+        _quiet(register, cast, matrix, n)
+    _later(register, 190)
+
+    def kill(done: int, total: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        sweep(uow=register.uow, batch_size=1, progress=kill)
+    assert _count(register, Entry) == 3
+
+    report = sweep(uow=register.uow)
+
+    assert report.removed == 3
+    assert _count(register, Entry) == 0
+    assert _count(register, Subject) == 0
+    keys = register.uow.keys
+    assert keys is not None
+    assert list(keys.pending_certificates()) == []
+    with register.uow.read_only() as session:
+        removed = list(session.scalars(select(Removal.subject_id)))
+    assert len(removed) == 4
+    assert not any(keys.has_data_key(s) for s in removed)
+
+
+def test_person_on_another_list_keeps_their_key_and_is_flagged_when_relisted(
+    register: Register,
+) -> None:
+    cast = make_cast(register)
+    matrix = authorised_list(register, cast)
+    other = authorised_list(register, cast, name="Second Matrix")
+    gone = _quiet(register, cast, matrix, 7)
+    staying = _quiet(register, cast, other, 7, score=15)
+    _later(register, 190)
+
+    report = sweep(uow=register.uow)
+
+    assert report.removed == 1
+    assert report.subjects_erased == 0
+    with register.uow.read_only() as session:
+        subject_id = session.scalar(select(Entry.subject_id).where(Entry.id == staying))
+    assert subject_id is not None
+    assert _count(register, Entry, Entry.id == gone) == 0
+    assert register.uow.keys is not None
+    assert register.uow.keys.has_data_key(subject_id)
+    _later(register, 30)
+    grant(register, cast, matrix)  # unused grants lapse in the months that passed (law 7)
+    again = _quiet(register, cast, matrix, 7, score=15)
+    with register.uow.read_only() as session:
+        flagged = session.scalar(select(Entry.relisted_after_removal_on).where(Entry.id == again))
+    assert flagged == register.uow.today()
+
+
+def test_unknown_schedule_is_a_clear_error() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        schedule_for("retention/nowhere.toml")
+    assert refused.value.reasons[0].code == "unknown-retention-schedule"
+    assert schedule_for("retention/matrix.toml").list_name == "matrix"
+
+
+def test_cli_sweep_dry_run_then_sweep(register: Register, monkeypatch: pytest.MonkeyPatch) -> None:
+    cast = make_cast(register)
+    matrix = authorised_list(register, cast)
+    long_ago = register.uow.today() - timedelta(days=200)
+    add_person(
+        register,
+        cast,
+        matrix,
+        1,
+        score=0,
+        evidence=[NewEvidence("offence", "suspect", long_ago, "Old evidence", gang_related=True)],
+    )
+    monkeypatch.setenv("LISTWARDEN_HOME", str(register.settings.home))
+    monkeypatch.setenv("LISTWARDEN_DATABASE_URL", register.settings.resolved_database_url)
+    cli = CliRunner()
+
+    dry = cli.invoke(app, ["retention", "sweep", "--dry-run", "--json"])
+    assert dry.exit_code == 0, dry.stderr
+    assert json.loads(dry.stdout)["removed"] == 1
+    assert _count(register, Entry) == 1
+
+    done = cli.invoke(app, ["retention", "sweep"])
+    assert done.exit_code == 0, done.stderr
+    assert "1 entries were removed (1 people erased)" in done.stdout
+    assert _count(register, Entry) == 0
+
+
+def test_the_sweep_runs_on_a_suspended_list(register: Register) -> None:
+    cast = make_cast(register)
+    today = register.uow.today()
+    matrix = authorised_list(register, cast, review_on=today + timedelta(days=10))
+    _quiet(register, cast, matrix, 1)
+    _later(register, 190)  # the DPIA review date has passed: the list is suspended (law 1)
+    assert sweep(uow=register.uow).removed == 1
+    assert _count(register, Entry) == 0

@@ -1,0 +1,1 @@
+"""Tests of the loss-detection scanner core (law 11)."""

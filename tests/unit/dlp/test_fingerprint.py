@@ -1,0 +1,162 @@
+"""The matcher: names in their written forms beside dates, nicknames and identifiers."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from listwarden.dlp.corpus import make_people, name_forms
+from listwarden.dlp.dates import written_forms
+from listwarden.dlp.fingerprint import Fingerprint, Person
+from listwarden.dlp.scanner import ScanOptions, Strength, scan_paths
+from listwarden.dlp.sweep import MAX_SAME_NAME
+
+TODAY = date(2025, 6, 1)
+ZOE = Person(
+    "S-1",
+    "Zoë",
+    "O'Brien-Mensah",
+    nicknames=("Lil Spark",),
+    date_of_birth=date(2004, 7, 9),
+    addresses=("12 High Road, London N15 4RT",),
+    identifiers=("04/123456X",),
+)
+OTHERS = make_people(200, seed=3, today=TODAY)
+
+
+def _people(fingerprint: Fingerprint, text: str, *, deep: bool = False) -> dict[str, set[str]]:
+    found = fingerprint.match(text.encode(), deep=deep)
+    return {fingerprint.subject_id(i): kinds for i, kinds in found.people.items()}
+
+
+@pytest.fixture(scope="module")
+def fingerprint() -> Fingerprint:
+    return Fingerprint.build([ZOE, *OTHERS], today=TODAY)
+
+
+@pytest.mark.parametrize("name", name_forms(ZOE))
+@pytest.mark.parametrize("day", written_forms(date(2004, 7, 9)))
+def test_every_name_form_beside_every_date_form_is_strong(
+    fingerprint: Fingerprint, name: str, day: str
+) -> None:
+    found = _people(fingerprint, f"ref 77,{name},{day},Tottenham\n", deep=True)
+    assert {"name", "dob"} <= found["S-1"]
+
+
+def test_a_record_card_puts_the_name_a_few_lines_above_the_date(fingerprint: Fingerprint) -> None:
+    card = "Subject\nName: Zoe O'Brien-Mensah\nBorough: Haringey\nDOB: 09/07/2004\n"
+    assert "dob" in _people(fingerprint, card)["S-1"]
+
+
+def test_the_right_date_beside_someone_else_is_no_match(fingerprint: Fingerprint) -> None:
+    assert "S-1" not in _people(fingerprint, "Zoe Mensah,09/07/2004\nSam Lee,10/07/2004\n")
+
+
+def test_a_name_beside_a_nickname_or_identifier_is_strong_without_a_date(
+    fingerprint: Fingerprint,
+) -> None:
+    assert {"name", "nickname"} <= _people(
+        fingerprint, "Zoe O'Brien-Mensah aka Lil Spark", deep=True
+    )["S-1"]
+    assert {"name", "identifier"} <= _people(
+        fingerprint, "O'BRIEN-MENSAH Z, PNC 04/123456X", deep=True
+    )["S-1"]
+
+
+def test_a_name_alone_is_found_only_by_the_deep_sweep(fingerprint: Fingerprint) -> None:
+    text = "Thanks to Zoe O'Brien-Mensah for the cakes."
+    assert _people(fingerprint, text, deep=True) == {"S-1": {"name"}}
+    assert _people(fingerprint, text, deep=False) == {}
+
+
+def test_a_name_shared_by_many_people_is_counted_not_attributed() -> None:
+    twins = [
+        Person(f"T-{i}", "John", "Smith", date_of_birth=date(1990, 1, i + 1))
+        for i in range(MAX_SAME_NAME + 1)
+    ]
+    found = Fingerprint.build(twins, today=TODAY).match(b"John Smith called.", deep=True)
+    assert found.people == {}
+    assert found.ambiguous == 1
+
+
+def test_an_address_is_evidence_but_not_enough_for_a_strong_match(tmp_path: Path) -> None:
+    (tmp_path / "note.txt").write_text("Zoe O'Brien-Mensah lives at N15 4RT.")
+    fingerprint = Fingerprint.build([ZOE], today=TODAY)
+    [finding] = scan_paths([tmp_path], fingerprint).findings
+    assert finding.strength is Strength.WEAK
+    assert finding.weak_people == ("S-1",)
+
+
+def test_a_match_across_a_chunk_boundary_is_found(tmp_path: Path) -> None:
+    filler = "lorem ipsum dolor sit amet, consectetur adipiscing\n" * 2000
+    chunk = 16_384
+    record = "O'BRIEN-MENSAH, Zoe, 09.07.2004, Haringey\n"
+    head = filler[: filler.rindex("\n", 0, chunk - 40) + 1]
+    head += "-" * (chunk - 20 - len(head) - 1) + "\n"
+    text = head + record + filler
+    assert text.index(record) < chunk < text.index(record) + len(record)
+    (tmp_path / "big.txt").write_text(text)
+    options = ScanOptions(chunk_bytes=chunk, overlap=1024, deep="never")
+    fingerprint = Fingerprint.build([ZOE, *OTHERS], today=TODAY)
+    [finding] = scan_paths([tmp_path], fingerprint, options=options).findings
+    assert finding.strong_people == ("S-1",)
+
+
+def test_the_fingerprint_keeps_no_clear_trace_of_an_erased_person() -> None:
+    gone = Person("S-9", "Quentin", "Falkirkson", date_of_birth=date(1999, 2, 3), erased=True)
+    fingerprint = Fingerprint.build([gone, ZOE], today=TODAY, key=bytes(32))
+    assert len(fingerprint) == 1
+    assert fingerprint.dob_years[0] <= 1999  # the span of years covers the erased too
+    assert "falkirkson" not in repr(vars(fingerprint)).casefold()
+    found = fingerprint.match(b"FALKIRKSON, Quentin, 03/02/1999\n")
+    assert found.people == {}
+    assert len(found.erased) == 1
+
+
+def test_one_word_cannot_stand_for_both_given_and_family_name() -> None:
+    ali = Person("A-1", "Ali", "Ali", date_of_birth=date(2005, 6, 20))
+    fingerprint = Fingerprint.build([ali, *OTHERS], today=TODAY)
+    assert _people(fingerprint, "Morhams,Ali,20/06/2005,council\n") == {}
+    assert "A-1" in _people(fingerprint, "ALI, Ali,20/06/2005,council\n")
+
+
+def _scan_text(tmp_path: Path, text: str, options: ScanOptions) -> list[str]:
+    (tmp_path / "notes.txt").write_text(text)
+    fingerprint = Fingerprint.build([ZOE, *OTHERS], today=TODAY)
+    findings = scan_paths([tmp_path], fingerprint, options=options).findings
+    return [f"{f.strength}:{','.join(f.people)}" for f in findings]
+
+
+FILLER = "the quarterly stock review is attached for the team\n" * 8000  # about 400 kB
+
+
+def test_a_name_alone_is_looked_for_in_the_head_of_a_file_only(tmp_path: Path) -> None:
+    late = FILLER + "Thanks to Zoe O'Brien-Mensah for the cakes.\n"
+    assert _scan_text(tmp_path, late, ScanOptions()) == []
+    assert _scan_text(tmp_path, late, ScanOptions(deep="always")) == ["weak:S-1"]
+    assert _scan_text(tmp_path, late[-100:] + FILLER, ScanOptions()) == ["weak:S-1"]
+
+
+def test_around_a_strong_match_every_form_is_looked_for(tmp_path: Path) -> None:
+    spelled = OTHERS[:6]
+    rows = [f"{p.given_name} {p.family_name}, born {p.date_of_birth:%-d %B %Y}" for p in spelled]
+    block = "\n".join(["ZOE O'BRIEN-MENSAH, 2004-07-09", *rows]) + "\n"
+    [result] = _scan_text(tmp_path, FILLER + block + FILLER, ScanOptions())
+    assert result.startswith("strong:")
+    assert set(result.removeprefix("strong:").split(",")) == {
+        "S-1",
+        *(p.subject_id for p in spelled),
+    }
+
+
+def test_a_list_hidden_among_other_people_is_searched_deep_around_it(tmp_path: Path) -> None:
+    strangers = make_people(3000, seed=99, today=TODAY)  # not on the register
+    rows = [f"{p.family_name},{p.given_name},{p.date_of_birth:%d/%m/%Y}" for p in strangers]
+    spelled = OTHERS[10:14]
+    block = ["ZOE O'BRIEN-MENSAH, 2004-07-09"]
+    block += [f"{p.given_name} {p.family_name}, born {p.date_of_birth:%-d %B %Y}" for p in spelled]
+    text = "\n".join(rows[:1500] + block + rows[1500:]) + "\n"
+    [result] = _scan_text(tmp_path, FILLER + text, ScanOptions())
+    assert {"S-1", *(p.subject_id for p in spelled)} <= set(result.split(":")[1].split(","))
