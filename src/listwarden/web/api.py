@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 
 from listwarden.domain.bcu import BCU_NAMES, BOROUGHS_BY_BCU
+from listwarden.domain.social_media import SocialMediaChecklist
 from listwarden.domain.vocabulary import PURPOSE_CLASS, Category
 from listwarden.services import consult, entries, lists, log_search
 from listwarden.web.deps import ActorDep, UowDep
@@ -118,9 +119,10 @@ def post_evidence(
 def post_intelligence(
     entry_id: str, body: IntelligenceCreate, uow: UowDep, actor: ActorDep
 ) -> dict[str, str]:
-    data = body.model_dump()
+    data = body.model_dump(exclude={"checklist"})
     purpose = data.pop("purpose")
-    item = entries.NewIntelligence(**data)
+    checklist = SocialMediaChecklist(**body.checklist.model_dump()) if body.checklist else None
+    item = entries.NewIntelligence(**data, checklist=checklist)
     return {
         "id": entries.add_intelligence(
             uow=uow, actor=actor, entry_id=entry_id, purpose=purpose, item=item

@@ -67,6 +67,17 @@ class EvidenceCreate(Body):
     description: str = Field(min_length=1, max_length=5000)
     nature: str = "fact"
     gang_related: bool = False
+    offence_class: str | None = Field(default=None, max_length=64)
+
+
+class ChecklistBody(Body):
+    """The social-media checklist (law 8): every item is required for a social-media source."""
+
+    platform: str | None = Field(default=None, max_length=200)
+    attribution: str | None = Field(default=None, max_length=2000)
+    conduct: str | None = Field(default=None, max_length=2000)
+    relevance_to_violence: str | None = Field(default=None, max_length=2000)
+    corroboration: str | None = Field(default=None, max_length=2000)
 
 
 class IntelligenceCreate(Body):
@@ -79,6 +90,7 @@ class IntelligenceCreate(Body):
     nature: str = "assessment"
     handling_conditions: str | None = None
     derived_from_id: str | None = None
+    checklist: ChecklistBody | None = None
 
 
 class ListSearch(Why):
