@@ -400,3 +400,30 @@ def _remove(uow: UnitOfWork, c: _Candidate, rule_id: str) -> int:
         overwrite=False,
     )
     return 1 if done.scope == "subject" else 0
+
+
+def entries_due_for_removal(
+    *, uow: UnitOfWork, today: date | None = None, batch_size: int = 2000
+) -> list[str]:
+    """The entries a sweep would remove today (held ones apart), read only: nothing changes.
+
+    Law 12 reads this to find entries kept past their list's removal rule because no sweep ran.
+    """
+    day = today or uow.today()
+    with uow.read_only() as session:
+        lists = session.execute(
+            select(RegisterList.id, RegisterList.retention_schedule_ref).order_by(RegisterList.id)
+        ).all()
+    due: list[str] = []
+    for row in lists:
+        try:
+            schedule = schedule_for(row.retention_schedule_ref)
+        except InvalidInput:
+            continue  # a list with no schedule cannot be swept; its authorisation check says so
+        for batch in _batches(uow, row.id, schedule, day, batch_size):
+            due.extend(
+                c.entry_id
+                for c in batch
+                if decide(c.facts, schedule, day).outcome is RetentionOutcome.REMOVE
+            )
+    return due

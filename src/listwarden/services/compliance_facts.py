@@ -1,0 +1,284 @@
+"""Law 12's evidence: fill ``ComplianceFacts`` from the register's own records.
+
+Every query returns identifiers and counts, never a name or a decrypted value (the birth dates
+of entries listed as children are opened to tell who is still under 18, and dropped). A fact
+stays None only where its capability is absent from the register, so its check reports
+"not yet evidenced" rather than a pass. The guidance register and BCU audits add their facts in
+``services/guidance.py`` and ``services/bcu_audits.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from typing import Any
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import LargeBinary, Select, and_, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from listwarden.crypto.envelope import NONCE_BYTES, TAG_BYTES, VERSION
+from listwarden.domain.compliance import ComplianceFacts
+from listwarden.domain.corroboration import Determination, IntelligenceSource, corroboration
+from listwarden.domain.entries import is_child
+from listwarden.domain.vocabulary import EntryStatus, ListStatus, SourceType
+from listwarden.services.access import course_of, grant_is_current
+from listwarden.services.retention import entries_due_for_removal
+from listwarden.services.unit_of_work import UnitOfWork
+from listwarden.store.tables import (
+    Base,
+    Dpia,
+    Entry,
+    Grant,
+    IntelligenceItem,
+    LogCosignature,
+    MonitoringRecord,
+    RegisterList,
+    Review,
+    Subject,
+    TrainingRecord,
+    User,
+)
+
+QUARTER_DAYS = 92  # law 10: a child's entry is reviewed at least once a quarter
+SEALED_MIN_BYTES = 1 + NONCE_BYTES + TAG_BYTES
+# Lists whose data is live: a suspended list still holds entries (and its DPIA is the finding).
+HOLDING = (ListStatus.AUTHORISED.value, ListStatus.SUSPENDED.value)
+FactQuery = Callable[[Session, UnitOfWork], ComplianceFacts]
+
+
+def gather_facts(
+    *, uow: UnitOfWork, extra: Iterable[FactQuery] = (), verify_log: bool = True
+) -> ComplianceFacts:
+    """Every fact the register's capabilities can evidence today, read in one transaction.
+
+    ``extra`` adds the facts of other subjects (guidance, audits): each query returns a copy of
+    the facts with its own fields filled. The access log is verified in full unless
+    ``verify_log`` is False (the benchmark measures the report's own queries).
+    """
+    today, now = uow.today(), uow.now()
+    with uow.read_only() as session:
+        facts = ComplianceFacts(
+            lists_without_current_dpia=_lists_without_current_dpia(session, today),
+            entries_overdue_for_review=_ids(
+                session,
+                select(Entry.id).where(
+                    Entry.status == EntryStatus.ACTIVE.value, Entry.next_review_on < today
+                ),
+            ),
+            entries_with_disallowed_category=_disallowed_categories(session),
+            uncorroborated_nominals=_uncorroborated_nominals(session),
+            social_media_items_without_checklist=_ids(
+                session,
+                select(IntelligenceItem.id).where(
+                    IntelligenceItem.source_type == SourceType.SOCIAL_MEDIA.value,
+                    IntelligenceItem.social_media_checklist_ct.is_(None),
+                ),
+            ),
+            child_entries_missing_safeguards=_children_missing_safeguards(session, uow, today),
+            entries_without_monitoring_record=_ids(
+                session,
+                select(Entry.id)
+                .outerjoin(MonitoringRecord, MonitoringRecord.subject_id == Entry.subject_id)
+                .where(MonitoringRecord.id.is_(None)),
+            ),
+            fields_stored_unencrypted=_fields_stored_unencrypted(session),
+        )
+        facts = _merge(facts, _access_facts(session, uow, today, now))
+        for query in extra:
+            facts = _merge(facts, query(session, uow))
+    facts = replace(facts, zero_score_entries_past_removal=tuple(entries_due_for_removal(uow=uow)))
+    return _merge(facts, _log_facts(uow, verify=verify_log))
+
+
+def _merge(facts: ComplianceFacts, more: ComplianceFacts) -> ComplianceFacts:
+    """``facts`` with every field ``more`` has filled."""
+    filled = {k: v for k, v in vars(more).items() if v is not None}
+    return replace(facts, **filled)
+
+
+def _ids(session: Session, query: Select[Any]) -> tuple[str, ...]:
+    return tuple(sorted(session.scalars(query)))
+
+
+def _lists_without_current_dpia(session: Session, today: date) -> tuple[str, ...]:
+    """Lists holding data whose DPIA is missing, unapproved or past its review date."""
+    query = (
+        select(RegisterList.id)
+        .outerjoin(Dpia, Dpia.list_id == RegisterList.id)
+        .where(
+            RegisterList.status.in_(HOLDING),
+            or_(Dpia.id.is_(None), Dpia.approved_at.is_(None), Dpia.review_on < today),
+        )
+    )
+    return _ids(session, query)
+
+
+def _disallowed_categories(session: Session) -> tuple[str, ...]:
+    found: list[str] = []
+    for list_id, allowed in session.execute(select(RegisterList.id, RegisterList.categories)):
+        found.extend(
+            session.scalars(
+                select(Entry.id).where(
+                    Entry.list_id == list_id, Entry.category.not_in(list(allowed or []))
+                )
+            )
+        )
+    return tuple(sorted(found))
+
+
+def _uncorroborated_nominals(session: Session) -> tuple[str, ...]:
+    """Entries recorded as gang members whose intelligence no longer corroborates them."""
+    nominals = list(
+        session.scalars(
+            select(Entry.id).where(Entry.determination == Determination.GANG_MEMBER.value)
+        )
+    )
+    sources: dict[str, list[IntelligenceSource]] = {e: [] for e in nominals}
+    for start in range(0, len(nominals), 500):
+        chunk = nominals[start : start + 500]
+        for row in session.execute(
+            select(
+                IntelligenceItem.entry_id,
+                IntelligenceItem.id,
+                IntelligenceItem.source_ref,
+                IntelligenceItem.derived_from_id,
+            ).where(IntelligenceItem.entry_id.in_(chunk))
+        ):
+            sources[row.entry_id].append(
+                IntelligenceSource(row.id, row.source_ref, row.derived_from_id)
+            )
+    return tuple(sorted(e for e, items in sources.items() if not corroboration(items).corroborated))
+
+
+def _children_missing_safeguards(session: Session, uow: UnitOfWork, today: date) -> tuple[str, ...]:
+    """Child entries with no IAO approval or referral, or, while under 18, no quarterly review."""
+    last_review = (
+        select(func.max(Review.reviewed_on)).where(Review.entry_id == Entry.id).scalar_subquery()
+    )
+    rows = session.execute(
+        select(
+            Entry.id,
+            Entry.subject_id,
+            Entry.iao_approval_by,
+            Entry.safeguarding_referral_ct,
+            Entry.added_on,
+            Entry.next_review_on,
+            last_review.label("last_review"),
+            Subject.date_of_birth_ct,
+        )
+        .join(Subject, Subject.id == Entry.subject_id)
+        .where(Entry.child_at_entry.is_(True))
+    ).all()
+    if not rows:
+        return ()
+    births = uow.cipher.open_many(
+        (r.subject_id, "subjects", r.subject_id, "date_of_birth", r.date_of_birth_ct) for r in rows
+    )
+    found = []
+    for row, born in zip(rows, births, strict=True):
+        quarter_from = max(d for d in (row.added_on, row.last_review) if d is not None)
+        unreviewed = (
+            row.next_review_on > quarter_from + timedelta(days=QUARTER_DAYS)
+            or today > quarter_from + timedelta(days=QUARTER_DAYS)
+        ) and is_child(date.fromisoformat(born), today)
+        if row.iao_approval_by is None or row.safeguarding_referral_ct is None or unreviewed:
+            found.append(row.id)
+    return tuple(sorted(found))
+
+
+def _sealed_columns() -> list[tuple[str, str]]:
+    """Every ``*_ct`` column of the schema: each must hold an AES-GCM envelope."""
+    return sorted(
+        (table.name, column.name)
+        for table in Base.metadata.sorted_tables
+        for column in table.columns
+        if column.name.endswith("_ct")
+    )
+
+
+def _fields_stored_unencrypted(session: Session) -> tuple[str, ...]:
+    """``table.column`` of each sealed column holding any value that is not an envelope."""
+    header = literal(bytes([VERSION]), LargeBinary)
+    found = []
+    for table_name, column_name in _sealed_columns():
+        column = Base.metadata.tables[table_name].c[column_name]
+        clear = session.scalar(
+            select(func.count())
+            .select_from(column.table)
+            .where(
+                column.is_not(None),
+                or_(func.length(column) < SEALED_MIN_BYTES, func.substr(column, 1, 1) != header),
+            )
+        )
+        if clear:
+            found.append(f"{table_name}.{column_name.removesuffix('_ct')}")
+    return tuple(found)
+
+
+def _access_facts(session: Session, uow: UnitOfWork, today: date, now: datetime) -> ComplianceFacts:
+    """Law 7: lapsed training, untrained gang-unit staff, stale grants, leavers with access."""
+    lapse = timedelta(days=uow.access.grant_lapse_days)
+    mandatory = uow.access.mandatory_course
+    courses: dict[str, set[str]] = {}
+    for user_id, course in session.execute(
+        select(TrainingRecord.user_id, TrainingRecord.course).where(
+            TrainingRecord.completed_on <= today, TrainingRecord.expires_on >= today
+        )
+    ):
+        courses.setdefault(user_id, set()).add(course)
+    live = session.execute(
+        select(Grant, User, RegisterList)
+        .join(User, User.id == Grant.user_id)
+        .join(RegisterList, RegisterList.id == Grant.list_id)
+        .where(Grant.revoked_at.is_(None), Grant.expires_at > now)
+    ).all()
+    lapsed_training, stale, leavers = set(), [], set()
+    for grant, user, register_list in live:
+        held = courses.get(user.id, set())
+        if not user.active or user.left_at is not None:
+            leavers.add(user.id)
+        if grant_is_current(grant, now, lapse):
+            if mandatory not in held or course_of(register_list) not in held:
+                lapsed_training.add(user.id)
+        else:
+            stale.append(grant.id)
+    gang_unit = session.scalars(
+        select(User.id).where(and_(User.gang_unit.is_(True), User.active.is_(True)))
+    )
+    return ComplianceFacts(
+        users_with_access_lapsed_training=tuple(sorted(lapsed_training)),
+        gang_unit_staff_without_mandatory_course=tuple(
+            sorted(u for u in gang_unit if mandatory not in courses.get(u, set()))
+        ),
+        grants_unused_beyond_limit=tuple(sorted(stale)),
+        leavers_with_access=tuple(sorted(leavers)),
+    )
+
+
+def _log_facts(uow: UnitOfWork, *, verify: bool) -> ComplianceFacts:
+    """Law 4: whether the log verifies, and the age of the last outside cosignature."""
+    from listwarden.services.audit import last_cosigned
+    from listwarden.services.audit_config import event_log
+    from listwarden.services.audit_verify import verify_log
+
+    cosigned = last_cosigned(uow=uow)
+    count = 0
+    if cosigned is not None:  # valid ones exist: count those by keys other than the log's own
+        log_key = event_log(uow).signer().public_bytes
+        with uow.read_only() as session:
+            count = int(
+                session.scalar(
+                    select(func.count())
+                    .select_from(LogCosignature)
+                    .where(LogCosignature.witness_key != log_key)
+                )
+                or 0
+            )
+    return ComplianceFacts(
+        log_verified=verify_log(uow=uow).ok if verify else None,
+        cosigned_checkpoints=count,
+        last_cosigned_checkpoint_age_days=(
+            None if cosigned is None else cosigned.age_seconds // 86_400
+        ),
+    )
