@@ -3,16 +3,15 @@
 Every query returns identifiers and counts, never a name or a decrypted value (the birth dates
 of entries listed as children are opened to tell who is still under 18, and dropped). A fact
 stays None only where its capability is absent from the register, so its check reports
-"not yet evidenced" rather than a pass. The guidance register and BCU audits add their facts in
-``services/guidance.py`` and ``services/bcu_audits.py``.
+"not yet evidenced" rather than a pass. Other subjects add their facts through ``extra``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from typing import Any
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import LargeBinary, Select, and_, func, literal, or_, select
 from sqlalchemy.orm import Session
