@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Install the Debian packages the test suite drives for real, when missing:
-# softhsm2 (the PKCS#11 key provider) and age (recipients open disclosure packages with it).
+# softhsm2 (the PKCS#11 key provider), age (recipients open disclosure packages with it),
+# Chromium (the browser tests drive it through Playwright) and npm (it builds the web assets).
 set -euo pipefail
 
 missing=()
 [ -e /usr/lib/softhsm/libsofthsm2.so ] || missing+=(softhsm2)
 command -v age >/dev/null || missing+=(age)
 command -v pg_isready >/dev/null || missing+=(postgresql-client)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v npm >/dev/null || missing+=(npm)
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then

@@ -1,4 +1,4 @@
-"""The ASGI application: API routes, problem handlers, body limits and security headers."""
+"""The ASGI application: API routes, web pages, problem handlers, body limits, security headers."""
 
 from __future__ import annotations
 
@@ -6,21 +6,35 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 
 from listwarden.bootstrap import Register
 from listwarden.web.api import router
 from listwarden.web.api_audit import audit_router
 from listwarden.web.limits import BodySizeLimit
+from listwarden.web.pages.errors import error_page
+from listwarden.web.pages.routes import pages_router
 from listwarden.web.problems import STATUS, install_problem_handlers
+from listwarden.web.templating import STATIC_DIR
 
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
+PAGE_CSP = (
+    # Everything a page uses comes from our own static files: no inline script or style, no
+    # nonces, nothing from another origin, and forms post only back to us.
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; "
+    "connect-src 'self'; manifest-src 'self'; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
 SECURITY_HEADERS = {
     "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
-    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "Content-Security-Policy": API_CSP,
 }
+STATIC_PREFIXES = ("/static/", "/assets/")
+"""Built front-end files hold nothing personal, so browsers may cache them."""
 
 
 def create_app(register: Register) -> FastAPI:
@@ -33,9 +47,14 @@ def create_app(register: Register) -> FastAPI:
         redoc_url=None,
     )
     app.state.register = register
-    install_problem_handlers(app)
+    install_problem_handlers(app, page=error_page)
     app.include_router(router)
     app.include_router(audit_router)
+    app.include_router(pages_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
+    app.mount(
+        "/assets", StaticFiles(directory=STATIC_DIR / "assets", check_dir=False), name="assets"
+    )
 
     @app.get("/problems/{slug}", include_in_schema=False)
     def problem_type(slug: str) -> JSONResponse:
@@ -47,6 +66,10 @@ def create_app(register: Register) -> FastAPI:
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         response = await call_next(request)
+        if request.url.path.startswith(STATIC_PREFIXES):
+            response.headers.setdefault("Cache-Control", "public, max-age=3600")
+        if response.headers.get("content-type", "").startswith("text/html"):
+            response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         return response

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -56,21 +57,40 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
+def _simple(status: int, slug: str, title: str, detail: str) -> dict[str, Any]:
+    return {"type": PROBLEM_BASE + slug, "title": title, "status": status, "detail": detail}
+
+
 def simple_problem(status: int, slug: str, title: str, detail: str) -> JSONResponse:
-    return problem_response(
-        status, {"type": PROBLEM_BASE + slug, "title": title, "status": status, "detail": detail}
-    )
+    return problem_response(status, _simple(status, slug, title, detail))
 
 
-def install_problem_handlers(app: FastAPI) -> None:
-    @app.exception_handler(errors.ListwardenError)
-    async def _domain(_: Request, error: errors.ListwardenError) -> JSONResponse:
-        status, body = problem_for(error)
-        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+PageRenderer = Callable[[Request, int, dict[str, Any]], Response]
+"""Renders a problem as an HTML page for a person using the web pages rather than the API."""
+
+
+def is_api_request(request: Request) -> bool:
+    return request.url.path.startswith(("/api/", "/problems/"))
+
+
+def install_problem_handlers(app: FastAPI, page: PageRenderer | None = None) -> None:
+    """Problems are JSON for the API; on the web pages ``page`` explains them in plain words."""
+
+    def respond(
+        request: Request, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> Response:
+        if page is not None and not is_api_request(request):
+            return page(request, status, body)
         return problem_response(status, body, headers)
 
+    @app.exception_handler(errors.ListwardenError)
+    async def _domain(request: Request, error: errors.ListwardenError) -> Response:
+        status, body = problem_for(error)
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return respond(request, status, body, headers)
+
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, error: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, error: RequestValidationError) -> Response:
         reasons = []
         malformed = False
         for item in error.errors():
@@ -85,7 +105,8 @@ def install_problem_handlers(app: FastAPI) -> None:
                 }
             )
         if malformed:
-            return problem_response(
+            return respond(
+                request,
                 400,
                 {
                     "type": PROBLEM_BASE + "malformed-json",
@@ -95,7 +116,8 @@ def install_problem_handlers(app: FastAPI) -> None:
                     "reasons": reasons,
                 },
             )
-        return problem_response(
+        return respond(
+            request,
             422,
             {
                 "type": PROBLEM_BASE + "invalid-input",
@@ -107,21 +129,26 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, error: StarletteHTTPException) -> Response:
         slug = {
             404: "not-found",
             405: "method-not-allowed",
             401: "authentication-required",
             413: "body-too-large",
         }.get(error.status_code, "http-error")
-        return simple_problem(error.status_code, slug, str(error.detail), str(error.detail))
+        detail = str(error.detail)
+        return respond(request, error.status_code, _simple(error.status_code, slug, detail, detail))
 
     @app.exception_handler(Exception)
-    async def _unexpected(_: Request, error: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, error: Exception) -> Response:
         # Never a stack trace to the client; the server log keeps it.
-        return simple_problem(
+        return respond(
+            request,
             500,
-            "internal-error",
-            "Internal error",
-            "an unexpected error occurred; it has been logged",
+            _simple(
+                500,
+                "internal-error",
+                "Internal error",
+                "an unexpected error occurred; it has been logged",
+            ),
         )

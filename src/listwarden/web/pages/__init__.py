@@ -1,0 +1,1 @@
+"""The web pages people use, rendered on the server with GOV.UK Frontend; no JavaScript needed."""

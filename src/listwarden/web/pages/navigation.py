@@ -1,0 +1,47 @@
+"""Which pages each role is offered: a page a role cannot use is not linked for it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from listwarden.domain.access import Actor
+from listwarden.domain.vocabulary import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    href: str
+    text: str
+
+
+LISTS = NavItem("/lists", "Lists")
+REVIEWS = NavItem("/reviews", "Reviews")
+ACCESS_LOG = NavItem("/access-log", "Access log")
+
+_BY_ROLE: dict[Role, tuple[NavItem, ...]] = {
+    Role.IAO: (LISTS, REVIEWS),
+    Role.DPO: (LISTS, ACCESS_LOG),
+    Role.DATA_BOARD: (LISTS,),
+    Role.IRU: (LISTS,),
+    Role.ANALYST: (LISTS, REVIEWS),
+    Role.OFFICER: (LISTS,),
+    Role.EQUALITY_ANALYST: (LISTS,),
+    Role.AUDITOR: (LISTS, ACCESS_LOG),
+    Role.ADMINISTRATOR: (LISTS, ACCESS_LOG),
+}
+
+
+def items_for(role: Role) -> tuple[NavItem, ...]:
+    return _BY_ROLE.get(role, ())
+
+
+def navigation_for(actor: Actor | None, path: str) -> list[dict[str, Any]]:
+    """Service-navigation items for the signed-in actor, the current one marked."""
+    if actor is None:
+        return []
+    home = {"href": "/", "text": "Home", "active": path == "/"}
+    return [home] + [
+        {"href": i.href, "text": i.text, "active": path.startswith(i.href)}
+        for i in items_for(actor.role)
+    ]

@@ -1,0 +1,49 @@
+"""The web pages through Starlette's client: headers, HTML refusals, and the API left as JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from listwarden.bootstrap import Register
+from listwarden.web.app import API_CSP, PAGE_CSP, create_app
+
+
+@pytest.fixture
+def client(register: Register) -> Iterator[TestClient]:
+    with TestClient(create_app(register), base_url="https://testserver") as test_client:
+        yield test_client
+
+
+def test_pages_carry_the_strict_csp_and_the_api_keeps_its_own(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert page.headers["content-security-policy"] == PAGE_CSP
+    assert "unsafe-inline" not in PAGE_CSP
+    assert "nonce-" not in PAGE_CSP
+    assert page.headers["cache-control"] == "no-store"
+    api = client.get("/api/v1/reference")
+    assert api.headers["content-security-policy"] == API_CSP
+
+
+def test_page_has_no_inline_script_or_style(client: TestClient) -> None:
+    html = client.get("/").text
+    assert "style=" not in html
+    assert "<style" not in html
+    for chunk in html.split("<script")[1:]:
+        assert chunk.lstrip().startswith(("src=", 'type="module" src=')), chunk[:60]
+
+
+def test_unknown_page_is_a_plain_html_page_and_unknown_api_route_a_problem(
+    client: TestClient,
+) -> None:
+    page = client.get("/no-such-page")
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+    assert "Page not found" in page.text
+    api = client.get("/api/v1/no-such-route")
+    assert api.status_code == 404
+    assert api.headers["content-type"] == "application/problem+json"
