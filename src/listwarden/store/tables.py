@@ -458,3 +458,132 @@ class AssessmentRow(Base):
     computed_at: Mapped[datetime]
     assessor_id: Mapped[str | None] = mapped_column(Id)
     confirmed_at: Mapped[datetime | None]
+
+
+# Law 6: sharing only under an approved agreement. Recipients and agreements hold no one's
+# personal values; a disclosure's rows hold identifiers, a keyed fingerprint and sealed text.
+
+
+class RecipientRow(Base):
+    """An organisation that may receive disclosures, typed, with the age key it is sealed to."""
+
+    __tablename__ = "recipients"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    statutory_function: Mapped[str | None] = mapped_column(String(40))
+    organisation_type: Mapped[str | None] = mapped_column(String(40))
+    notice_contact: Mapped[str] = mapped_column(String(320))
+    age_public_key: Mapped[str] = mapped_column(String(100))
+    created_by: Mapped[str] = mapped_column(Id)
+    created_at: Mapped[datetime]
+    approved_by: Mapped[str | None] = mapped_column(Id)
+    approved_role: Mapped[str | None] = mapped_column(String(32))
+    approved_on: Mapped[date | None] = mapped_column(Date)
+
+
+class AgreementRow(Base):
+    """A data sharing agreement: parties, purposes, what may go, on which terms, until when."""
+
+    __tablename__ = "agreements"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    parties: Mapped[list[str]] = mapped_column(default=list)  # recipient ids
+    purposes: Mapped[list[str]] = mapped_column(default=list)
+    lawful_basis: Mapped[str] = mapped_column(Text, default="")
+    categories: Mapped[list[str]] = mapped_column(default=list)
+    bands: Mapped[list[str]] = mapped_column(default=list)
+    fields: Mapped[list[str]] = mapped_column(default=list)
+    zero_score: Mapped[bool] = mapped_column(Boolean, default=False)
+    unassessed: Mapped[bool] = mapped_column(Boolean, default=False)
+    honours_handling_conditions: Mapped[bool] = mapped_column(Boolean, default=False)
+    recipient_retention_days: Mapped[int] = mapped_column(Integer, default=0)
+    recipient_deletion: Mapped[str] = mapped_column(Text, default="")
+    security_conditions: Mapped[str] = mapped_column(Text, default="")
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date] = mapped_column(Date)
+    review_on: Mapped[date] = mapped_column(Date)
+    drafted_by: Mapped[str] = mapped_column(Id)
+    drafted_at: Mapped[datetime]
+    # The explicit permission for intelligence to go to non-statutory parties, and its approval.
+    intelligence_justification: Mapped[str | None] = mapped_column(Text)
+    intelligence_approved_by: Mapped[str | None] = mapped_column(Id)
+    intelligence_approved_role: Mapped[str | None] = mapped_column(String(32))
+    intelligence_approved_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    approved_by: Mapped[str | None] = mapped_column(Id)
+    approved_role: Mapped[str | None] = mapped_column(String(32))
+    approved_on: Mapped[date | None] = mapped_column(Date)
+    revoked_by: Mapped[str | None] = mapped_column(Id)
+    revoked_at: Mapped[datetime | None]
+    revocation_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class DisclosureRequestRow(Base):
+    """A request to disclose named entries, and its decision: refused (with every reason),
+    awaiting a second IRU approval, or disclosed. The justification is sealed under the log's
+    period key, bound to the request."""
+
+    __tablename__ = "disclosure_requests"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    recipient_id: Mapped[str] = mapped_column(ForeignKey("recipients.id"), index=True)
+    agreement_id: Mapped[str] = mapped_column(ForeignKey("agreements.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(40))
+    purpose_class: Mapped[str | None] = mapped_column(String(16))
+    fields: Mapped[list[str]] = mapped_column(default=list)
+    entry_count: Mapped[int] = mapped_column(Integer)
+    justification_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    log_period: Mapped[str | None] = mapped_column(String(16))
+    requested_by: Mapped[str] = mapped_column(Id)
+    requested_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(24))
+    reasons: Mapped[list[str]] = mapped_column(default=list)  # "code@field" of each refusal
+    decided_at: Mapped[datetime]
+    second_approved_by: Mapped[str | None] = mapped_column(Id)
+    second_approved_at: Mapped[datetime | None]
+
+
+class DisclosureEntryRow(Base):
+    """One entry named by a request, in row order; no foreign key, so erasure leaves the record.
+
+    The entry's necessity justification is sealed under the subject's own key (erased with
+    them); ``fingerprint`` is the keyed person fingerprint that attributes a stripped leak.
+    """
+
+    __tablename__ = "disclosure_entries"
+    __table_args__ = (UniqueConstraint("request_id", "position"),)
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    request_id: Mapped[str] = mapped_column(
+        ForeignKey("disclosure_requests.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    entry_id: Mapped[str] = mapped_column(Id, index=True)
+    subject_id: Mapped[str | None] = mapped_column(Id)
+    list_id: Mapped[str | None] = mapped_column(Id)
+    fingerprint: Mapped[str | None] = mapped_column(String(32))
+    justification_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class DisclosureRow(Base):
+    """A package that left the register: what, to whom, under which agreement, its digest."""
+
+    __tablename__ = "disclosures"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    request_id: Mapped[str] = mapped_column(ForeignKey("disclosure_requests.id"), unique=True)
+    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    recipient_id: Mapped[str] = mapped_column(ForeignKey("recipients.id"), index=True)
+    agreement_id: Mapped[str] = mapped_column(ForeignKey("agreements.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(40))
+    fields: Mapped[list[str]] = mapped_column(default=list)
+    fields_removed: Mapped[list[str]] = mapped_column(default=list)
+    rows: Mapped[int] = mapped_column(Integer)
+    filename: Mapped[str] = mapped_column(String(200))
+    package_sha256: Mapped[str] = mapped_column(String(64))
+    created_on: Mapped[date] = mapped_column(Date)
+    disclosed_by: Mapped[str] = mapped_column(Id)
+    disclosed_at: Mapped[datetime]

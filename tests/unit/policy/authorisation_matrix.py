@@ -41,7 +41,14 @@ IN_BCU, OUT_OF_BCU = "AS", "NW"
 ACTOR_BCUS = frozenset({IN_BCU})
 
 APPROVALS = frozenset(
-    {"list:authorise", "dpia:approve", "grant:recertify", "disclosure:approve", "agreement:approve"}
+    {
+        "list:authorise",
+        "dpia:approve",
+        "grant:recertify",
+        "disclosure:approve",
+        "agreement:approve",
+        "recipient:approve",
+    }
 )
 OWNER_ACTIONS = frozenset({"list:alter", "grant:recertify"})
 
@@ -129,6 +136,12 @@ REGISTER_ACTIONS: dict[str, str] = {
     "log:read":                    "N   Y   N     N   N       N       N        Y       N",
     "user:manage":                 "N   N   N     N   N       N       N        N       Y",
     "agreement:approve":           "N   N   N     Y   N       N       N        N       N",
+    "agreement:draft":             "Y   N   N     Y   N       N       N        N       N",
+    "agreement:revoke":            "N   N   N     Y   N       N       N        N       N",
+    "recipient:manage":            "N   N   N     Y   N       N       N        N       N",
+    "recipient:approve":           "N   N   N     Y   N       N       N        N       N",
+    "sharing:read":                "Y   Y   N     Y   Y       N       N        Y       N",
+    "sharing:review":              "N   Y   N     Y   N       N       N        Y       N",
 }
 
 # Law 2, for an entry's category and the purpose class it is consulted for (by a role that may
