@@ -91,6 +91,13 @@ class Operation(StrEnum):
     GRANT_CREATE = "grant:create"
     GRANT_REVOKE = "grant:revoke"
     GRANT_RECERTIFY = "grant:recertify"
+    RECIPIENT_CREATE = "recipient:create"
+    RECIPIENT_APPROVE = "recipient:approve"
+    AGREEMENT_DRAFT = "agreement:draft"
+    AGREEMENT_APPROVE = "agreement:approve"
+    AGREEMENT_REVOKE = "agreement:revoke"
+    DISCLOSURE_REQUEST = "disclosure:request"
+    DISCLOSURE_APPROVE = "disclosure:approve"
     REFUSED = "request:refused"
 
 
