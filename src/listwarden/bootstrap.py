@@ -6,6 +6,7 @@ Entry points (CLI, web) call ``open_register`` once at start-up and pass the res
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -13,10 +14,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from listwarden.crypto.blind_index import BlindIndexer
 from listwarden.crypto.cipher import SubjectCipher
+from listwarden.crypto.credentials import CredentialCipher
 from listwarden.crypto.keystore import KeyStore
 from listwarden.crypto.provider_config import Pkcs11Config, make_provider
 from listwarden.crypto.providers import KeyProvider
 from listwarden.crypto.register_keys import RegisterKeys
+from listwarden.domain.authn import SessionTerms
 from listwarden.services.audit_config import LogConfig, attach_event_log
 from listwarden.services.unit_of_work import AccessSettings, UnitOfWork, resident_policy_engine
 from listwarden.settings import Settings
@@ -109,7 +112,12 @@ def open_register(
             mandatory_course=settings.mandatory_course,
             grant_lapse_days=settings.grant_lapse_days,
             grant_days=settings.grant_days,
+            sessions=SessionTerms(
+                lifetime=timedelta(hours=settings.session_hours),
+                idle=timedelta(minutes=settings.session_idle_minutes),
+            ),
         ),
+        credentials=CredentialCipher(keystore),
     )
     attach_event_log(uow, keys=keystore, config=LogConfig.from_settings(settings))
     return Register(settings=settings, engine=engine, keystore=keystore, uow=uow)

@@ -70,6 +70,13 @@ class Settings(BaseSettings):
         default=90, ge=1, description="a grant unused for this many days lapses (law 7)"
     )
     grant_days: int = Field(default=365, ge=1, description="how long a new grant runs")
+    # web sign-in
+    session_hours: float = Field(
+        default=10.0, gt=0, le=24, description="a session ends this long after sign-in"
+    )
+    session_idle_minutes: float = Field(
+        default=30.0, gt=0, description="a session ends after this long without a request"
+    )
 
     @classmethod
     def load(cls, home: Path | None = None) -> Settings:

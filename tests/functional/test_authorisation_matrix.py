@@ -13,20 +13,24 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import pyotp
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from listwarden.bootstrap import Register
-from listwarden.services import lists
-from listwarden.services.users import issue_token
+from listwarden.services import lists, sessions, signin
+from listwarden.services.users import create_user, issue_token
+from listwarden.store.tables import User
 from listwarden.web.app import create_app
+from listwarden.web.deps import CSRF_HEADER, SESSION_COOKIE
 from tests.factories import Cast, add_person, authorised_list, draft_list, make_cast
 
 ROLES = ("iao", "dpo", "board", "iru", "analyst", "officer", "equality", "auditor", "admin")
 ENFORCE = {"purpose": "gang_violence_reduction", "justification": "pre-operation briefing CE"}
 RIGHTS = {"purpose": "subject_access", "justification": "subject access request 2026/17"}
 AUDIT = {"purpose": "compliance_audit", "justification": "quarterly compliance audit"}
+PASSWORD = "correct horse battery staple"
 DPIA = {
     "description": "d",
     "risks": "r",
@@ -87,6 +91,14 @@ MATRIX: dict[tuple[str, str, str], dict[str, int]] = {
     ("GET", "/api/v1/audit/proofs/consistency", ""): LOG_READERS,
     ("GET", "/api/v1/audit/verify", ""): LOG_READERS,
     ("GET", "/api/v1/audit/export", ""): LOG_READERS,
+    # Everyone with an account signs in with its password and code, and out of their session;
+    # a request made with an API token has no session to sign out of.
+    ("POST", "/api/v1/session", ""): row(201, 201, 201, 201, 201, 201, 201, 201, 201),
+    ("DELETE", "/api/v1/session", ""): row(409, 409, 409, 409, 409, 409, 409, 409, 409),
+    ("DELETE", "/api/v1/session", "cookie"): row(204, 204, 204, 204, 204, 204, 204, 204, 204),
+    ("POST", "/api/v1/users/{user_id}/disable", ""): row(
+        403, 403, 403, 403, 403, 403, 403, 403, 200
+    ),
 }
 
 
@@ -97,7 +109,14 @@ class World:
     matrix: str
     entry: str
     south_entry: str
+    totps: dict[str, pyotp.TOTP]
     made: int = 0
+
+    def newcomer(self, n: int) -> str:
+        """A new account, for a request that disables one."""
+        return create_user(
+            uow=self.register.uow, actor_id=None, name=f"New {n}", role="officer", bcus=["CE"]
+        ).id
 
     def fresh(self, *, dpia: bool = False, complete: bool = False) -> str:
         """A new draft list for one request that changes it."""
@@ -118,9 +137,32 @@ class World:
         return list_id
 
 
-def request(world: World, key: tuple[str, str, str], n: int) -> tuple[str, dict[str, Any]]:
+def session_request(world: World, role: str, variant: str) -> dict[str, Any]:
+    """Signing in as ``role`` with its password and current code, or out with its cookie."""
+    user_id = getattr(world.cast, role).id
+    if variant != "cookie":
+        code = world.totps[user_id].at(world.register.uow.now())
+        return {"json": {"account": user_id, "password": PASSWORD, "code": code}}
+    with world.register.uow.transaction() as session:
+        user = session.get(User, user_id)
+        assert user is not None
+        signed_in = sessions.open_session(session, world.register.uow, user)
+    return {
+        "headers": {
+            "Authorization": "",
+            "Cookie": f"{SESSION_COOKIE}={signed_in.token}",
+            CSRF_HEADER: signed_in.csrf_token,
+        }
+    }
+
+
+def request(
+    world: World, key: tuple[str, str, str], n: int, role: str
+) -> tuple[str, dict[str, Any]]:
     """The concrete path and keyword arguments for one cell of the matrix."""
     _method, path, variant = key
+    if path == "/api/v1/session":
+        return path, session_request(world, role, variant)
     why = {"enforcement": ENFORCE, "rights": RIGHTS, "oversight": AUDIT}.get(variant, ENFORCE)
     person = {
         "given_name": "Testgiven0",
@@ -186,6 +228,10 @@ def request(world: World, key: tuple[str, str, str], n: int) -> tuple[str, dict[
         "/api/v1/people/search": lambda: (path, {"json": {**why, **person}}),
         "/api/v1/audit/proofs/inclusion/{event_id}": lambda: (path.format(event_id=1), {}),
         "/api/v1/audit/proofs/consistency": lambda: (path, {"params": {"from": 1}}),
+        "/api/v1/users/{user_id}/disable": lambda: (
+            path.format(user_id=world.newcomer(n)),
+            {"json": {"reason": "left the unit"}},
+        ),
     }
     if path in builders:
         return builders[path]()
@@ -209,7 +255,13 @@ def world(register: Register) -> World:
     matrix = authorised_list(register, cast)
     entry = add_person(register, cast, matrix)
     south = add_person(register, cast, matrix, n=1, bcu="SN")
-    return World(register, cast, matrix, entry, south)
+    totps = {}
+    for role in ROLES:
+        user_id = getattr(cast, role).id
+        signin.set_password(uow=register.uow, actor_id=None, user_id=user_id, password=PASSWORD)
+        uri = signin.enrol_totp(uow=register.uow, actor_id=None, user_id=user_id)
+        totps[user_id] = pyotp.TOTP(pyotp.parse_uri(uri).secret)
+    return World(register, cast, matrix, entry, south, totps)
 
 
 @pytest.fixture
@@ -241,10 +293,9 @@ def test_every_route_for_every_role(world: World, client: TestClient) -> None:
         found[key] = {}
         for role in ROLES:
             n += 1
-            path, kwargs = request(world, key, n)
-            response = client.request(
-                key[0], path, headers={"Authorization": f"Bearer {tokens[role]}"}, **kwargs
-            )
+            path, kwargs = request(world, key, n, role)
+            headers = {"Authorization": f"Bearer {tokens[role]}", **kwargs.pop("headers", {})}
+            response = client.request(key[0], path, headers=headers, **kwargs)
             found[key][role] = response.status_code
             if response.status_code == 403:
                 body = response.json()

@@ -286,3 +286,76 @@ def require_token_scope(grant: ApiTokenGrant, action: str) -> None:
             policy="token-scope",
             reasons=[Reason("token-scope", f"the token's scopes do not include {action}")],
         )
+
+
+# Sessions and CSRF -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionTerms:
+    """How long a signed-in browser stays signed in: ``lifetime`` from sign-in at most, and
+    ``idle`` without a request. ``touch_every`` bounds how often a request records that it was
+    seen, so that reading a page is not a database write every time."""
+
+    lifetime: timedelta = timedelta(hours=10)
+    idle: timedelta = timedelta(minutes=30)
+    touch_every: timedelta = timedelta(minutes=1)
+
+
+DEFAULT_SESSION_TERMS = SessionTerms()
+
+
+def require_session_live(
+    *,
+    last_seen_at: datetime,
+    expires_at: datetime,
+    ended_at: datetime | None,
+    now: datetime,
+    terms: SessionTerms = DEFAULT_SESSION_TERMS,
+) -> None:
+    """Refuse a session that was ended (signed out, revoked), has expired, or sat idle."""
+    if ended_at is not None and ended_at <= now:
+        raise AuthenticationRequired(
+            "the session has ended", reasons=[Reason("session-ended", "sign in again")]
+        )
+    if now >= expires_at:
+        raise AuthenticationRequired(
+            "the session has expired", reasons=[Reason("session-expired", "sign in again")]
+        )
+    if now - last_seen_at >= terms.idle:
+        raise AuthenticationRequired(
+            "the session was idle too long", reasons=[Reason("session-idle", "sign in again")]
+        )
+
+
+def session_token_digest(token: str) -> bytes:
+    """What is stored for a session: its 256-bit random token needs no slow hash."""
+    return hashlib.sha256(b"listwarden.session.v1\x00" + token.encode("utf-8")).digest()
+
+
+_CSRF_CONTEXT = b"listwarden.csrf.v1"
+
+
+def csrf_token_for(session_token: str) -> str:
+    """The synchronizer token of a session, derived from the session's secret token.
+
+    Keyed by the session token, which a page's script and other sites never see (the cookie is
+    HttpOnly), so only the server can compute it; it reveals nothing of the session token, and
+    it is bound to exactly one session without being stored.
+    """
+    mac = hmac.new(session_token.encode("utf-8"), _CSRF_CONTEXT, hashlib.sha256).hexdigest()
+    return mac
+
+
+def require_csrf(session_token: str, presented: str | None) -> None:
+    """Refuse an unsafe request made with a session cookie unless it carries the session's token."""
+    if not presented or not hmac.compare_digest(
+        csrf_token_for(session_token).encode("ascii"), presented.strip().encode("utf-8")
+    ):
+        raise AccessDenied(
+            "the request lacks this session's CSRF token",
+            policy="csrf",
+            reasons=[
+                Reason("csrf-token", "send the page's csrf_token (form field or X-CSRF-Token)")
+            ],
+        )

@@ -99,6 +99,14 @@ class Operation(StrEnum):
     DISCLOSURE_REQUEST = "disclosure:request"
     DISCLOSURE_APPROVE = "disclosure:approve"
     REFUSED = "request:refused"
+    # Authentication (law 7): sign-in attempts, heard or turned away, and account credentials.
+    SIGN_IN = "session:open"
+    SIGN_IN_TURNED_AWAY = "session:turned_away"
+    SIGN_OUT = "session:close"
+    USER_CREDENTIAL = "user:credential"
+    USER_UNLOCK = "user:unlock"
+    USER_DISABLE = "user:disable"
+    TOKEN_ISSUE = "token:issue"  # noqa: S105 - an event name, not a secret
 
 
 class Outcome(StrEnum):

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from listwarden.domain.bcu import require_bcu
@@ -24,8 +24,9 @@ from listwarden.domain.vocabulary import Operation, Role
 from listwarden.services.access import course_of, grant_is_current
 from listwarden.services.events import record_event
 from listwarden.services.grants import revoke_grants
+from listwarden.services.revocation import revoke_credentials
 from listwarden.services.unit_of_work import UnitOfWork
-from listwarden.store.tables import ApiToken, Grant, RegisterList, TrainingRecord, User
+from listwarden.store.tables import Grant, RegisterList, TrainingRecord, User
 
 FEED_COLUMNS = ("user_id", "name", "role", "bcus", "unit", "status", "effective_date")
 STATUSES = ("joiner", "mover", "leaver")
@@ -158,11 +159,7 @@ def _leave(session: Session, uow: UnitOfWork, user: User, row: FeedRow) -> int:
     user.left_at = datetime.combine(
         row.effective_date, datetime.min.time(), tzinfo=uow.now().tzinfo
     )
-    revoked = session.execute(
-        update(ApiToken)
-        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=uow.now())
-    )
+    _sessions, tokens = revoke_credentials(session, uow, user.id, "left (HR feed)")
     record_event(
         session,
         at=uow.now(),
@@ -170,7 +167,7 @@ def _leave(session: Session, uow: UnitOfWork, user: User, row: FeedRow) -> int:
         actor_id=None,
         reason=f"user {user.id} left on {row.effective_date.isoformat()} (HR feed)",
     )
-    return int(getattr(revoked, "rowcount", 0) or 0)
+    return tokens
 
 
 @dataclass(frozen=True)

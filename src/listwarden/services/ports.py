@@ -25,6 +25,14 @@ class FieldCipher(Protocol):
     def seal_monitoring(self, record_id: str, field: str, value: str) -> bytes: ...
 
 
+class CredentialSealer(Protocol):
+    """Seals the account credentials that must be read back, such as TOTP shared secrets."""
+
+    def seal_credential(self, user_id: str, field: str, value: str) -> bytes: ...
+
+    def open_credential(self, user_id: str, field: str, blob: bytes) -> str: ...
+
+
 class BlindIndex(Protocol):
     """Keyed, truncated hashes of normalised values, for exact lookup without plaintext."""
 

@@ -15,11 +15,23 @@ from functools import cache
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from listwarden.domain.errors import AccessDenied
+from listwarden.domain.authn import (
+    DEFAULT_LOCKOUT,
+    DEFAULT_SESSION_TERMS,
+    LockoutPolicy,
+    SessionTerms,
+)
+from listwarden.domain.errors import AccessDenied, KeyUnavailable
 from listwarden.domain.vocabulary import Operation, Outcome
 from listwarden.policy.engine import PolicyEngine
 from listwarden.services.events import record_event
-from listwarden.services.ports import BlindIndex, Clock, FieldCipher, KeyStorePort
+from listwarden.services.ports import (
+    BlindIndex,
+    Clock,
+    CredentialSealer,
+    FieldCipher,
+    KeyStorePort,
+)
 
 
 def utc_now() -> datetime:
@@ -46,6 +58,8 @@ class AccessSettings:
     mandatory_course: str = "data-protection"
     grant_lapse_days: int = 90
     grant_days: int = 365
+    lockout: LockoutPolicy = DEFAULT_LOCKOUT
+    sessions: SessionTerms = DEFAULT_SESSION_TERMS
 
 
 @cache
@@ -70,6 +84,7 @@ class UnitOfWork:
         keys: KeyStorePort | None = None,
         policy: PolicyEngine | None = None,
         access: AccessSettings | None = None,
+        credentials: CredentialSealer | None = None,
     ) -> None:
         self.session_factory = session_factory
         self.cipher = cipher
@@ -78,6 +93,14 @@ class UnitOfWork:
         self.keys = keys
         self._policy = policy
         self.access = access or AccessSettings()
+        self._credentials = credentials
+
+    @property
+    def credentials(self) -> CredentialSealer:
+        """Seals TOTP secrets; a unit of work built without it cannot enrol a second factor."""
+        if self._credentials is None:
+            raise KeyUnavailable("no credential key is configured for this register")
+        return self._credentials
 
     @property
     def policy(self) -> PolicyEngine:

@@ -32,6 +32,15 @@ def actor_of(user: User) -> Actor:
     )
 
 
+def require_account_usable(user: User) -> None:
+    """Refuse an account that is disabled or has left: none of its credentials work any more."""
+    if not user.active or user.left_at is not None:
+        raise AuthenticationRequired(
+            "the account is disabled",
+            reasons=[Reason("account-disabled", "ask an administrator")],
+        )
+
+
 def create_user(
     *,
     uow: UnitOfWork,

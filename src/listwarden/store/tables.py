@@ -89,6 +89,11 @@ class User(Base):
     totp_secret_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]
+    # ``failed_attempts`` consecutive failures, the last at ``last_failed_at``: the back-off's
+    # history (domain/authn.py); ``locked_until`` says when the next attempt will be heard.
+    last_failed_at: Mapped[datetime | None]
+    # The newest TOTP time step accepted, so that a code (or an older one) is good once only.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class ApiToken(Base):
@@ -101,6 +106,21 @@ class ApiToken(Base):
     expires_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
     scopes: Mapped[list[str]] = mapped_column(default=list)
+
+
+class WebSession(Base):
+    """A signed-in browser: only the SHA-256 of its cookie's token is kept (never the token)."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    ended_reason: Mapped[str | None] = mapped_column(String(40))
 
 
 class RegisterList(Base):

@@ -11,6 +11,8 @@ from fastapi.staticfiles import StaticFiles
 from listwarden.bootstrap import Register
 from listwarden.web.api import router
 from listwarden.web.api_audit import audit_router
+from listwarden.web.api_session import session_router
+from listwarden.web.api_users import users_router
 from listwarden.web.limits import BodySizeLimit
 from listwarden.web.pages.errors import error_page
 from listwarden.web.pages.routes import pages_router
@@ -50,6 +52,8 @@ def create_app(register: Register) -> FastAPI:
     install_problem_handlers(app, page=error_page)
     app.include_router(router)
     app.include_router(audit_router)
+    app.include_router(session_router)
+    app.include_router(users_router)
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
     app.mount(

@@ -1,19 +1,49 @@
-"""Request dependencies: the open register and the authenticated actor."""
+"""Request dependencies: the open register and the authenticated actor, by token or by session.
+
+A request is authenticated by a bearer API token (``Authorization: Bearer lw1...``) or by the
+session cookie ``__Host-listwarden-session`` (``Secure; HttpOnly; SameSite=Strict; Path=/``).
+A bearer token wins when both are sent. An unsafe request (not GET, HEAD or OPTIONS)
+authenticated by the cookie must carry the session's CSRF token, in the ``X-CSRF-Token``
+header or the ``csrf_token`` form field; browsers add cookies to cross-site requests, never an
+Authorization header, so token requests need no CSRF token.
+
+For pages: ``ActorDep`` (or ``OptionalActorDep``, None when not signed in) gives the signed-in
+actor; ``csrf_token(request)`` the token to put in each form; ``set_session_cookie`` and
+``clear_session_cookie`` set and drop the cookie after ``signin.sign_in`` and
+``sessions.sign_out``.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from listwarden.bootstrap import Register
 from listwarden.domain.access import Actor
+from listwarden.domain.authn import csrf_token_for, require_csrf
 from listwarden.domain.errors import AuthenticationRequired
+from listwarden.services.sessions import SignedIn, resolve_session
 from listwarden.services.unit_of_work import UnitOfWork
 from listwarden.services.users import authenticate_token
 
-_bearer = HTTPBearer(auto_error=False)
+SESSION_COOKIE = "__Host-listwarden-session"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+_bearer = HTTPBearer(auto_error=False, description="an API token: lw1.<id>.<secret>")
+
+
+@dataclass(frozen=True)
+class Credential:
+    """Who a request speaks for, and how it proved it (``session_token`` for a cookie)."""
+
+    actor: Actor
+    session_token: str | None = None
 
 
 def get_uow(request: Request) -> UnitOfWork:
@@ -21,14 +51,84 @@ def get_uow(request: Request) -> UnitOfWork:
     return register.uow
 
 
-def get_actor(
+def session_cookie(request: Request) -> str | None:
+    return request.cookies.get(SESSION_COOKIE) or None
+
+
+def _bearer_of(request: Request) -> str | None:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    return (value.strip() or None) if scheme.lower() == "bearer" else None
+
+
+async def check_csrf(request: Request) -> None:
+    """Refuse an unsafe cookie-authenticated request without its session's CSRF token.
+
+    It needs no database: the token is derived from the cookie (``domain/authn.csrf_token_for``).
+    """
+    if request.method in SAFE_METHODS or _bearer_of(request) is not None:
+        return
+    cookie = session_cookie(request)
+    if cookie is None:
+        return
+    presented = request.headers.get(CSRF_HEADER)
+    if presented is None and request.headers.get("content-type", "").startswith(_FORMS):
+        value = (await request.form()).get(CSRF_FIELD)
+        presented = value if isinstance(value, str) else None
+    require_csrf(cookie, presented)
+
+
+def get_credential(
     request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Actor:
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise AuthenticationRequired("send a bearer token in the Authorization header")
-    return authenticate_token(uow=get_uow(request), token=credentials.credentials)
+    _token: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    _csrf: Annotated[None, Depends(check_csrf)],
+) -> Credential:
+    uow = get_uow(request)
+    bearer = _bearer_of(request)
+    if bearer is not None:
+        return Credential(authenticate_token(uow=uow, token=bearer))
+    cookie = session_cookie(request)
+    if cookie is not None:
+        return Credential(resolve_session(uow=uow, token=cookie), session_token=cookie)
+    raise AuthenticationRequired("sign in, or send a bearer token in the Authorization header")
+
+
+def get_actor(credential: Annotated[Credential, Depends(get_credential)]) -> Actor:
+    return credential.actor
+
+
+def get_optional_actor(
+    request: Request, _csrf: Annotated[None, Depends(check_csrf)]
+) -> Actor | None:
+    """The signed-in actor, or None when the request carries no credential (for pages)."""
+    if _bearer_of(request) is None and session_cookie(request) is None:
+        return None
+    return get_credential(request, None, None).actor
+
+
+def csrf_token(request: Request) -> str | None:
+    """The CSRF token for the forms of a page served to this session, or None if signed out."""
+    cookie = session_cookie(request)
+    return csrf_token_for(cookie) if cookie is not None else None
+
+
+def set_session_cookie(response: Response, signed_in: SignedIn) -> None:
+    """Send the new session's cookie: host-only, HTTPS-only, hidden from scripts, same-site."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        signed_in.token,
+        expires=signed_in.expires_at,
+        path="/",
+        secure=True,
+        httponly=True,
+        samesite="strict",
+    )
+
+
+def clear_session_cookie(response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True, samesite="strict")
 
 
 UowDep = Annotated[UnitOfWork, Depends(get_uow)]
+CredentialDep = Annotated[Credential, Depends(get_credential)]
 ActorDep = Annotated[Actor, Depends(get_actor)]
+OptionalActorDep = Annotated[Actor | None, Depends(get_optional_actor)]
