@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -73,6 +73,28 @@ def test_a_grant_unused_for_the_lapse_period_lapses(register: Register) -> None:
     with register.uow.read_only() as session:
         again = session.get_one(Grant, grant.id)
         assert again.revoked_reason == "the grant was unused for the lapse period"
+
+
+def _last_used(register: Register, user_id: str, list_id: str) -> datetime | None:
+    with register.uow.read_only() as session:
+        return session.scalars(
+            select(Grant.last_used_at).where(Grant.user_id == user_id, Grant.list_id == list_id)
+        ).one()
+
+
+def test_a_grants_last_use_is_kept_to_the_hour(register: Register) -> None:
+    """Each consultation is a use, recorded once an hour at most, never missed for longer."""
+    cast, matrix, entry = _setup(register)
+    start = register.uow.now()
+    register.uow.clock = lambda: start
+    consult_entry(uow=register.uow, actor=cast.officer, entry_id=entry, **WHY)
+    assert _last_used(register, cast.officer.id, matrix) == start
+    register.uow.clock = lambda: start + timedelta(minutes=59)
+    consult_entry(uow=register.uow, actor=cast.officer, entry_id=entry, **WHY)
+    assert _last_used(register, cast.officer.id, matrix) == start
+    register.uow.clock = lambda: start + timedelta(minutes=61)
+    consult_entry(uow=register.uow, actor=cast.officer, entry_id=entry, **WHY)
+    assert _last_used(register, cast.officer.id, matrix) == start + timedelta(minutes=61)
 
 
 def test_a_lapsed_list_course_refuses_though_the_grant_is_current(register: Register) -> None:

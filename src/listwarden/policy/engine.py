@@ -4,13 +4,18 @@ Every decision is evaluated with the schema. Without one, Cedar skips a ``forbid
 errors (a missing ``context`` attribute, say) and may *allow* the request, and the schema's action
 groups do not exist, so every forbid scoped to a group stops applying. With it, a request that
 does not match the schema is refused before any policy runs. The engine therefore refuses to exist
-without a schema, sends entities as text for Cedar to parse with the schema on every call, and
-fails closed on any evaluation error. See ``tests/unit/policy/test_schema_guard.py``.
+without a schema, parses every request's entities with the schema, and fails closed on any
+evaluation error. See ``tests/unit/policy/test_schema_guard.py``.
+
+A page of entries is decided once per distinct kind of entry (list, BCU, category, band) rather
+than once per entry: the decision depends on nothing else, because no policy can name an entry
+by its id — unless one does, which the engine notices when it loads and then decides each entry.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -179,6 +184,9 @@ class PolicyEngine:
             raise TypeError("the policy engine needs a parsed PolicySet")
         self._schema = schema
         self._policies = policies
+        self._names_entries = bool(_NAMES_AN_ENTRY.search(str(policies))) or bool(
+            policies.templates
+        )
         self._catalogue = dict(catalogue)
         self._order = {policy_id: n for n, policy_id in enumerate(self._catalogue)}
 
@@ -210,9 +218,18 @@ class PolicyEngine:
         request = _request(principal, action, resource, _context(context or Context(), resource))
         # Entities go as text, parsed with the schema: a handle parsed without it would lack
         # the schema's action groups, and every forbid scoped to a group would stop applying.
-        entities = json.dumps([_user(principal), *_resource_entities(resource)])
+        entities = self._entities([_user(principal), *_resource_entities(resource)])
+        if entities is None:
+            return _INVALID
         result = cedarpy.is_authorized(request, self._policies, entities, schema=self._schema)
         return self._decision(result, principal, action)
+
+    def _entities(self, entities: list[dict[str, Any]]) -> cedarpy.Entities | None:
+        """The request's entities parsed with the schema (so its action groups exist), or None."""
+        try:
+            return cedarpy.Entities.from_json_str(json.dumps(entities), self._schema)
+        except ValueError:
+            return None
 
     def decide_many(
         self,
@@ -229,19 +246,42 @@ class PolicyEngine:
         if not resources:
             return []
         action = AccessAction(action)
+        ids: dict[str, Resource] = {}
+        for resource in resources:
+            if ids.setdefault(resource.id, resource) != resource:
+                kind = _entity_type(resource)
+                raise ValueError(f"two different {kind} resources share the id {resource.id!r}")
+        # One representative per kind of entry: the decision depends on nothing else.
+        chosen: dict[Any, Resource] = {}
+        for resource in resources:
+            chosen.setdefault(self._kind_of(resource), resource)
+        representatives = list(chosen.values())
         entities: dict[tuple[str, str], dict[str, Any]] = {}
-        for entity in [_user(principal)] + [e for r in resources for e in _resource_entities(r)]:
-            key = (entity["uid"]["type"], entity["uid"]["id"])
-            if entities.setdefault(key, entity) != entity:
-                raise ValueError(f"two different {key[0]} resources share the id {key[1]!r}")
+        for entity in [_user(principal)] + [
+            e for r in representatives for e in _resource_entities(r)
+        ]:
+            entities.setdefault((entity["uid"]["type"], entity["uid"]["id"]), entity)
+        parsed = self._entities(list(entities.values()))
+        if parsed is None:
+            return [_INVALID] * len(resources)
         said = context or Context()
         results = cedarpy.is_authorized_batch(
-            [_request(principal, action, r, _context(said, r)) for r in resources],
+            [_request(principal, action, r, _context(said, r)) for r in representatives],
             self._policies,
-            json.dumps(list(entities.values())),
+            parsed,
             schema=self._schema,
         )
-        return [self._decision(result, principal, action) for result in results]
+        decided = {
+            kind: self._decision(result, principal, action)
+            for kind, result in zip(chosen, results, strict=True)
+        }
+        return [decided[self._kind_of(r)] for r in resources]
+
+    def _kind_of(self, resource: Resource) -> Any:
+        """What a decision about ``resource`` depends on: all of it but an entry's own id."""
+        if isinstance(resource, EntryResource) and not self._names_entries:
+            return (EntryResource, resource.list, resource.bcu, resource.category, resource.band)
+        return resource
 
     def require(
         self,
@@ -295,6 +335,10 @@ class PolicyEngine:
         if info is None or info.reason is None:
             return policy_id.replace("-", " ")
         return info.reason
+
+
+_NAMES_AN_ENTRY = re.compile(r"\bEntry\s*::")
+_INVALID = Decision(False, (REQUEST_INVALID,), ("the request does not match the access schema",))
 
 
 def _request(

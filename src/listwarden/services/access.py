@@ -10,10 +10,10 @@ naming the policy, which the unit of work logs once after the rollback.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session
 
 from listwarden.domain.access import Actor
@@ -102,19 +102,26 @@ class ListFacts:
 
     training_current: bool
     grant_id: str | None
+    last_used_at: datetime | None = None
 
 
-def _current_courses(session: Session, user_id: str, uow: UnitOfWork) -> set[str]:
+def _standing(session: Session, user_id: str, uow: UnitOfWork) -> tuple[bool, set[str]]:
+    """Whether the account is active, and the courses it holds today, in one read."""
     today = uow.today()
-    return set(
-        session.scalars(
-            select(TrainingRecord.course).where(
-                TrainingRecord.user_id == user_id,
+    rows = session.execute(
+        select(User.active, User.left_at, TrainingRecord.course)
+        .outerjoin(
+            TrainingRecord,
+            and_(
+                TrainingRecord.user_id == User.id,
                 TrainingRecord.completed_on <= today,
                 TrainingRecord.expires_on >= today,
-            )
+            ),
         )
-    )
+        .where(User.id == user_id)
+    ).all()
+    active = bool(rows) and bool(rows[0].active) and rows[0].left_at is None
+    return active, {row.course for row in rows if row.course is not None}
 
 
 def grant_is_current(grant: Grant, now: datetime, lapse: timedelta) -> bool:
@@ -140,9 +147,7 @@ class Authoriser:
 
     def __init__(self, session: Session, uow: UnitOfWork, actor: Actor) -> None:
         self.session, self.uow, self.actor = session, uow, actor
-        user = session.get(User, actor.id)
-        self.active = bool(user is not None and user.active and user.left_at is None)
-        self.courses = _current_courses(session, actor.id, uow)
+        self.active, self.courses = _standing(session, actor.id, uow)
         self.mandatory = uow.access.mandatory_course in self.courses
         self._lists: dict[str, ListFacts] = {}
 
@@ -151,7 +156,11 @@ class Authoriser:
             register_list = self.session.get(RegisterList, list_id)
             trained = register_list is not None and course_of(register_list) in self.courses
             grant = current_grant(self.session, self.uow, self.actor.id, list_id)
-            self._lists[list_id] = ListFacts(trained, grant.id if grant else None)
+            self._lists[list_id] = (
+                ListFacts(trained, grant.id, grant.last_used_at)
+                if grant
+                else ListFacts(trained, None)
+            )
         return self._lists[list_id]
 
     def principal(self, list_id: str | None = None) -> Principal:
@@ -196,11 +205,26 @@ class Authoriser:
         return [out[n] for n in range(len(resources))]
 
     def mark_used(self, list_id: str) -> None:
-        grant_id = self.facts(list_id).grant_id
-        if grant_id is not None:
-            self.session.execute(
-                update(Grant).where(Grant.id == grant_id).values(last_used_at=self.uow.now())
-            )
+        facts, now = self.facts(list_id), self.uow.now()
+        if facts.grant_id is None or _recently(facts.last_used_at, now):
+            return
+        self.session.execute(
+            update(Grant).where(Grant.id == facts.grant_id).values(last_used_at=now)
+        )
+        self._lists[list_id] = replace(facts, last_used_at=now)
+
+
+USE_RECORDED_TO = timedelta(hours=1)
+"""A grant's last use is kept to the hour: a lapse is counted in days, and rewriting the grant on
+every consultation would make each read a write to one hot row."""
+
+
+def _recently(last_used_at: datetime | None, now: datetime) -> bool:
+    if last_used_at is None:
+        return False
+    if last_used_at.tzinfo is None:
+        last_used_at = last_used_at.replace(tzinfo=now.tzinfo)
+    return timedelta(0) <= now - last_used_at < USE_RECORDED_TO
 
 
 def refusal(decision: Decision) -> AccessDenied:

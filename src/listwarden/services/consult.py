@@ -14,12 +14,13 @@ from datetime import date
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from listwarden.domain import lists as list_rules
 from listwarden.domain.access import Actor, visible_bcus
 from listwarden.domain.bcu import BOROUGHS_BY_BCU
 from listwarden.domain.errors import InvalidInput, NotFound, Reason
 from listwarden.domain.lists import ListAction, require_list_permits
 from listwarden.domain.purposes import categories_for, class_of, require_category_permitted
-from listwarden.domain.vocabulary import Category, Operation, Purpose, PurposeClass
+from listwarden.domain.vocabulary import Category, ListStatus, Operation, Purpose, PurposeClass
 from listwarden.policy.engine import AccessAction, Context
 from listwarden.services.access import (
     GRANT_POLICIES,
@@ -31,7 +32,14 @@ from listwarden.services.access import (
 from listwarden.services.events import record_consultations
 from listwarden.services.lists import effective_status, get_list
 from listwarden.services.unit_of_work import Attempt, UnitOfWork
-from listwarden.store.tables import Entry, EvidenceItem, IntelligenceItem, Subject
+from listwarden.store.tables import (
+    Dpia,
+    Entry,
+    EvidenceItem,
+    IntelligenceItem,
+    RegisterList,
+    Subject,
+)
 
 MAX_PAGE = 100
 MIN_JUSTIFICATION = 10
@@ -180,17 +188,19 @@ def consult_entry(
         purpose_class=why.purpose_class.value,
     )
     with uow.transaction(attempt) as session:
+        # The entry, its person, its list and the list's DPIA review date in one read.
         row = session.execute(
-            select(Entry, Subject)
+            select(Entry, Subject, RegisterList, Dpia.review_on)
             .join(Subject, Subject.id == Entry.subject_id)
+            .join(RegisterList, RegisterList.id == Entry.list_id)
+            .outerjoin(Dpia, Dpia.list_id == Entry.list_id)
             .where(Entry.id == entry_id)
         ).first()
         if row is None:
             raise NotFound(
                 f"no entry {entry_id}", reasons=[Reason("entry-not-found", entry_id, "entry_id")]
             )
-        entry, subject = row
-        register_list = get_list(session, entry.list_id)
+        entry, subject, register_list, dpia_review_on = row
         # Law 2 is refused by its own domain error first; the engine decides with the same rule.
         require_category_permitted(why.purpose, Category(entry.category))
         Authoriser(session, uow, actor).require(
@@ -199,7 +209,9 @@ def consult_entry(
             Context(purpose=why.purpose),
         )
         require_list_permits(
-            effective_status(session, register_list, uow.today()),
+            list_rules.effective_status(
+                ListStatus(register_list.status), dpia_review_on, uow.today()
+            ),
             ListAction.CONSULT,
             why.purpose_class,
         )

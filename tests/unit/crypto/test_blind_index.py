@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 from listwarden.crypto.blind_index import (
     INDEX_BYTES,
     BlindIndexer,
+    _normalise_part,
+    _normalise_unicode,
     normalise_identifier,
     normalise_name,
 )
@@ -83,3 +85,9 @@ def test_refusals() -> None:
         BlindIndexer(KEY).identifier("pnc", "  ")
     with pytest.raises(InvalidInput, match="not a date and time"):
         BlindIndexer(KEY).name_dob("a", "b", datetime(2004, 5, 17))
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=40))
+@example("O'Brien-Smith  `Jr.`")
+def test_the_ascii_path_agrees_with_the_unicode_path(text: str) -> None:
+    assert _normalise_part(text) == _normalise_unicode(text)

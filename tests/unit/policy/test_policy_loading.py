@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from listwarden.domain.errors import InvalidInput, Reason
 from listwarden.domain.vocabulary import Category, Purpose, Role
 from listwarden.policy.engine import REGISTER, AccessAction, Context, PolicyEngine
 from tests.unit.policy.standard import LIST, entry, principal
+
+GVR = Purpose.GANG_VIOLENCE_REDUCTION
 
 
 @pytest.fixture
@@ -290,3 +293,19 @@ def test_the_engines_own_refusal_codes_are_reserved(policies: Path) -> None:
             "scope.cedar",
         ),
     )
+
+
+def test_a_policy_naming_one_entry_is_honoured_in_a_page_of_entries(policies: Path) -> None:
+    """A page is decided once per kind of entry, unless a policy names an entry by its id."""
+    append(
+        policies / "scope.cedar",
+        '\n@id("entry-under-seal")\n@reason("this entry is under seal")\n'
+        'forbid (principal, action, resource == Entry::"e-2");\n',
+    )
+    engine = PolicyEngine.load(policies)
+    same_kind = [entry(), replace(entry(), id="e-2"), replace(entry(), id="e-3")]
+    decisions = engine.decide_many(
+        principal(), AccessAction.ENTRY_CONSULT, same_kind, Context(purpose=GVR)
+    )
+    assert [d.allowed for d in decisions] == [True, False, True]
+    assert decisions[1].policy_ids == ("entry-under-seal",)

@@ -148,7 +148,7 @@ def test_entities_parsed_without_the_schema_lose_the_action_groups() -> None:
 
     Action groups reach the entity set when entities are parsed with the schema. A handle parsed
     without it has no groups, so the group-scoped forbids stop applying even though the call
-    itself is given the schema. The engine passes entities as text, parsed with the schema.
+    itself is given the schema. The engine parses every request's entities with the schema.
     """
     request = dict(
         REQUEST_WITHOUT_PURPOSE,
