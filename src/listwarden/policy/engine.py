@@ -185,7 +185,7 @@ class PolicyEngine:
         self._schema = schema
         self._policies = policies
         self._names_entries = bool(_NAMES_AN_ENTRY.search(str(policies))) or bool(
-            policies.templates
+            policies.templates()
         )
         self._catalogue = dict(catalogue)
         self._order = {policy_id: n for n, policy_id in enumerate(self._catalogue)}
@@ -200,6 +200,11 @@ class PolicyEngine:
         )
         loaded = load_access_policies(source, actions=[a.value for a in AccessAction])
         return cls(schema=loaded.schema, policies=loaded.policies, catalogue=loaded.catalogue)
+
+    @property
+    def decides_by_kind(self) -> bool:
+        """Whether a page of entries is decided once per kind of entry (no policy names one)."""
+        return not self._names_entries
 
     @property
     def catalogue(self) -> tuple[PolicyInfo, ...]:

@@ -302,7 +302,9 @@ def test_a_policy_naming_one_entry_is_honoured_in_a_page_of_entries(policies: Pa
         '\n@id("entry-under-seal")\n@reason("this entry is under seal")\n'
         'forbid (principal, action, resource == Entry::"e-2");\n',
     )
+    assert PolicyEngine.load().decides_by_kind
     engine = PolicyEngine.load(policies)
+    assert not engine.decides_by_kind
     same_kind = [entry(), replace(entry(), id="e-2"), replace(entry(), id="e-3")]
     decisions = engine.decide_many(
         principal(), AccessAction.ENTRY_CONSULT, same_kind, Context(purpose=GVR)
