@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from listwarden.domain.access import Actor
@@ -105,21 +105,29 @@ class ListFacts:
     last_used_at: datetime | None = None
 
 
+# Built once: every authorised request runs both.
+_STANDING = (
+    select(User.active, User.left_at, TrainingRecord.course)
+    .outerjoin(
+        TrainingRecord,
+        and_(
+            TrainingRecord.user_id == User.id,
+            TrainingRecord.completed_on <= bindparam("today"),
+            TrainingRecord.expires_on >= bindparam("today"),
+        ),
+    )
+    .where(User.id == bindparam("user_id"))
+)
+_UNREVOKED_GRANTS = select(Grant).where(
+    Grant.user_id == bindparam("user_id"),
+    Grant.list_id == bindparam("list_id"),
+    Grant.revoked_at.is_(None),
+)
+
+
 def _standing(session: Session, user_id: str, uow: UnitOfWork) -> tuple[bool, set[str]]:
     """Whether the account is active, and the courses it holds today, in one read."""
-    today = uow.today()
-    rows = session.execute(
-        select(User.active, User.left_at, TrainingRecord.course)
-        .outerjoin(
-            TrainingRecord,
-            and_(
-                TrainingRecord.user_id == User.id,
-                TrainingRecord.completed_on <= today,
-                TrainingRecord.expires_on >= today,
-            ),
-        )
-        .where(User.id == user_id)
-    ).all()
+    rows = session.execute(_STANDING, {"user_id": user_id, "today": uow.today()}).all()
     active = bool(rows) and bool(rows[0].active) and rows[0].left_at is None
     return active, {row.course for row in rows if row.course is not None}
 
@@ -134,11 +142,7 @@ def grant_is_current(grant: Grant, now: datetime, lapse: timedelta) -> bool:
 
 def current_grant(session: Session, uow: UnitOfWork, user_id: str, list_id: str) -> Grant | None:
     now, lapse = uow.now(), timedelta(days=uow.access.grant_lapse_days)
-    grants = session.scalars(
-        select(Grant).where(
-            Grant.user_id == user_id, Grant.list_id == list_id, Grant.revoked_at.is_(None)
-        )
-    ).all()
+    grants = session.scalars(_UNREVOKED_GRANTS, {"user_id": user_id, "list_id": list_id}).all()
     return next((g for g in grants if grant_is_current(g, now, lapse)), None)
 
 

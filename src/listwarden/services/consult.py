@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from listwarden.domain import lists as list_rules
@@ -175,6 +175,26 @@ def _log_consultations(
     )
 
 
+# The consultation's statements, built once: a consultation is the register's hottest path.
+_ENTRY_IN_FULL = (
+    select(Entry, Subject, RegisterList, Dpia.review_on)
+    .join(Subject, Subject.id == Entry.subject_id)
+    .join(RegisterList, RegisterList.id == Entry.list_id)
+    .outerjoin(Dpia, Dpia.list_id == Entry.list_id)
+    .where(Entry.id == bindparam("entry_id"))
+)
+_EVIDENCE_OF = (
+    select(EvidenceItem)
+    .where(EvidenceItem.entry_id == bindparam("entry_id"))
+    .order_by(EvidenceItem.occurred_on)
+)
+_INTELLIGENCE_OF = (
+    select(IntelligenceItem)
+    .where(IntelligenceItem.entry_id == bindparam("entry_id"))
+    .order_by(IntelligenceItem.reported_on)
+)
+
+
 def consult_entry(
     *, uow: UnitOfWork, actor: Actor, entry_id: str, purpose: str | None, justification: str | None
 ) -> EntryView:
@@ -189,13 +209,7 @@ def consult_entry(
     )
     with uow.transaction(attempt) as session:
         # The entry, its person, its list and the list's DPIA review date in one read.
-        row = session.execute(
-            select(Entry, Subject, RegisterList, Dpia.review_on)
-            .join(Subject, Subject.id == Entry.subject_id)
-            .join(RegisterList, RegisterList.id == Entry.list_id)
-            .outerjoin(Dpia, Dpia.list_id == Entry.list_id)
-            .where(Entry.id == entry_id)
-        ).first()
+        row = session.execute(_ENTRY_IN_FULL, {"entry_id": entry_id}).first()
         if row is None:
             raise NotFound(
                 f"no entry {entry_id}", reasons=[Reason("entry-not-found", entry_id, "entry_id")]
@@ -226,16 +240,8 @@ def _detail(
     session: Session, uow: UnitOfWork, entry: Entry, subject: Subject, summary: EntrySummary
 ) -> EntryView:
     sid, opener = subject.id, uow.cipher.open
-    evidence = session.scalars(
-        select(EvidenceItem)
-        .where(EvidenceItem.entry_id == entry.id)
-        .order_by(EvidenceItem.occurred_on)
-    ).all()
-    intelligence = session.scalars(
-        select(IntelligenceItem)
-        .where(IntelligenceItem.entry_id == entry.id)
-        .order_by(IntelligenceItem.reported_on)
-    ).all()
+    evidence = session.scalars(_EVIDENCE_OF, {"entry_id": entry.id}).all()
+    intelligence = session.scalars(_INTELLIGENCE_OF, {"entry_id": entry.id}).all()
     return EntryView(
         summary=summary,
         nicknames=(
