@@ -191,6 +191,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(__import__("listwarden.cli_retention").cli_retention.retention_app, name="retention")
 app.add_typer(__import__("listwarden.cli_access").cli_access.access_app, name="access")
 app.add_typer(__import__("listwarden.cli_users").cli_users.users_app, name="users")
+app.add_typer(__import__("listwarden.cli_share").cli_share.share_app, name="share")
 
 
 def main() -> None:

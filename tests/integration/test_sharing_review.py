@@ -1,0 +1,91 @@
+"""The sharing review and leak attribution, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from listwarden.bootstrap import Register
+from listwarden.domain.errors import AccessDenied
+from listwarden.domain.sharing import SharingNotPermitted
+from listwarden.services.disclosures import request_disclosure
+from listwarden.services.sharing_review import attribute_leak, review_sharing
+from tests.integration.test_disclosures import open_package
+from tests.sharing_world import approved_agreement, sharing_world
+
+
+def test_the_review_shows_what_was_shared_due_agreements_and_every_refusal(
+    register: Register,
+) -> None:
+    world = sharing_world(register, people=4)
+    uow, cast = register.uow, world.cast
+    request_disclosure(uow=uow, actor=cast.analyst, ask=world.ask(world.entries[:2]))
+    request_disclosure(uow=uow, actor=cast.analyst, ask=world.ask(world.entries[2:]))
+    with pytest.raises(SharingNotPermitted):
+        request_disclosure(uow=uow, actor=cast.analyst, ask=world.ask(justification=""))
+    with pytest.raises(AccessDenied):
+        request_disclosure(uow=uow, actor=cast.officer, ask=world.ask())
+    due = approved_agreement(
+        register, cast, [world.recipient], review_on=uow.today() + timedelta(days=10)
+    )
+    review = review_sharing(uow=uow, actor=cast.auditor)
+    [shared] = review.shared
+    assert (shared.recipient_id, shared.agreement_id) == (world.recipient, world.agreement)
+    assert (shared.disclosures, shared.entries) == (2, 4)
+    assert shared.purposes == {"gang_violence_reduction": 2}
+    assert [a.id for a in review.expired_or_due] == [due]
+    assert [(r.refused_by, r.by) for r in review.refused] == [
+        ("sharing-rules", cast.analyst.id),
+        ("access-policy", cast.officer.id),
+    ]
+    assert "justification-missing@justification" in review.refused[0].reasons
+    assert review.disclosures == 2
+    with pytest.raises(AccessDenied):
+        review_sharing(uow=uow, actor=cast.analyst)
+
+
+def _fragment(members: dict[str, bytes], rows: slice) -> list[dict[str, str]]:
+    table = list(csv.DictReader(io.StringIO(members["disclosure.csv"].decode("utf-8-sig"))))
+    return table[rows]
+
+
+def test_a_leaked_fragment_of_five_rows_names_its_disclosure_with_and_without_tags(
+    register: Register, tmp_path: Path
+) -> None:
+    world = sharing_world(register, people=8)
+    uow, cast = register.uow, world.cast
+    wide = request_disclosure(uow=uow, actor=cast.analyst, ask=world.ask())
+    request_disclosure(uow=uow, actor=cast.analyst, ask=world.ask(world.entries[:3]))
+    assert wide.package is not None
+    leaked = _fragment(open_package(world.identity, wide.package, tmp_path), slice(3, 8))
+    assert len(leaked) == 5
+
+    tagged = attribute_leak(uow=uow, actor=cast.iru, rows=leaked)
+    assert tagged.method == "tags"
+    assert {m.reference for m in tagged.tag_matches} == {wide.reference}
+    assert [m.row for m in tagged.tag_matches] == [3, 4, 5, 6, 7]
+    assert [m.entry_id for m in tagged.tag_matches] == world.entries[3:8]
+    assert all(m.consistent for m in tagged.tag_matches)
+
+    # Tags, reference and entry ids stripped: names and dates of birth still point to it.
+    stripped = [
+        {k: v for k, v in row.items() if k in {"given_name", "family_name", "date_of_birth"}}
+        for row in leaked
+    ]
+    by_content = attribute_leak(uow=uow, actor=cast.iru, rows=stripped)
+    assert by_content.method == "content"
+    assert [c.reference for c in by_content.candidates] == [wide.reference]
+    assert by_content.people == 5
+
+    # The first three people went in both disclosures: the smaller one is ranked first.
+    both = [
+        {k: v for k, v in row.items() if k in {"given_name", "family_name", "date_of_birth"}}
+        for row in _fragment(open_package(world.identity, wide.package, tmp_path), slice(0, 3))
+    ]
+    ranked = attribute_leak(uow=uow, actor=cast.iru, rows=both)
+    assert len(ranked.candidates) == 2
+    assert ranked.candidates[0].disclosure_rows == 3
