@@ -17,14 +17,18 @@ import pyotp
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from pyrage import x25519
 
 from listwarden.bootstrap import Register
-from listwarden.services import lists, sessions, signin
+from listwarden.domain.access import Actor
+from listwarden.services import lists, sessions, sharing, signin
+from listwarden.services.disclosures import DisclosureAsk, request_disclosure
 from listwarden.services.users import create_user, issue_token
 from listwarden.store.tables import User
 from listwarden.web.app import create_app
 from listwarden.web.deps import CSRF_HEADER, SESSION_COOKIE
 from tests.factories import Cast, add_person, authorised_list, draft_list, make_cast
+from tests.sharing_world import second_iru, terms
 
 ROLES = ("iao", "dpo", "board", "iru", "analyst", "officer", "equality", "auditor", "admin")
 ENFORCE = {"purpose": "gang_violence_reduction", "justification": "pre-operation briefing CE"}
@@ -49,6 +53,10 @@ ALL_200 = row(200, 200, 200, 200, 200, 200, 200, 200, 200)
 LOG_READERS = row(403, 200, 403, 403, 403, 403, 403, 200, 403)
 COLLECTORS = row(201, 403, 403, 403, 201, 403, 403, 403, 403)
 OPERATIONAL = row(200, 403, 403, 403, 200, 200, 403, 403, 403)
+SHARING_READERS = row(200, 200, 403, 200, 200, 403, 403, 200, 403)
+SHARING_REVIEWERS = row(403, 200, 403, 200, 403, 403, 403, 200, 403)
+IRU_ONLY_201 = row(403, 403, 403, 201, 403, 403, 403, 403, 403)
+IRU_ONLY_204 = row(403, 403, 403, 204, 403, 403, 403, 403, 403)
 
 #                (method, route path, variant): expected status for each role, in ROLES order
 MATRIX: dict[tuple[str, str, str], dict[str, int]] = {
@@ -99,6 +107,20 @@ MATRIX: dict[tuple[str, str, str], dict[str, int]] = {
     ("POST", "/api/v1/users/{user_id}/disable", ""): row(
         403, 403, 403, 403, 403, 403, 403, 403, 200
     ),
+    # Law 6: sharing under agreements.
+    ("GET", "/api/v1/recipients", ""): SHARING_READERS,
+    ("POST", "/api/v1/recipients", ""): IRU_ONLY_201,
+    ("POST", "/api/v1/recipients/{recipient_id}/approve", ""): IRU_ONLY_204,
+    ("GET", "/api/v1/agreements", ""): SHARING_READERS,
+    ("POST", "/api/v1/agreements", ""): row(201, 403, 403, 201, 403, 403, 403, 403, 403),
+    ("POST", "/api/v1/agreements/{agreement_id}/approve", ""): IRU_ONLY_204,
+    ("POST", "/api/v1/agreements/{agreement_id}/revoke", ""): IRU_ONLY_204,
+    ("POST", "/api/v1/disclosures", ""): row(201, 403, 403, 403, 201, 403, 403, 403, 403),
+    ("POST", "/api/v1/disclosures/{request_id}/approve", ""): row(
+        403, 403, 403, 200, 403, 403, 403, 403, 403
+    ),
+    ("POST", "/api/v1/disclosures/attribute", ""): SHARING_REVIEWERS,
+    ("GET", "/api/v1/sharing/review", ""): SHARING_REVIEWERS,
 }
 
 
@@ -111,6 +133,14 @@ class World:
     south_entry: str
     totps: dict[str, pyotp.TOTP]
     made: int = 0
+    _sharing: Sharing | None = None
+
+    @property
+    def sharing(self) -> Sharing:
+        """Recipients, an agreement and 21 entries to share, made on first use."""
+        if self._sharing is None:
+            self._sharing = Sharing.make(self)
+        return self._sharing
 
     def newcomer(self, n: int) -> str:
         """A new account, for a request that disables one."""
@@ -154,6 +184,75 @@ def session_request(world: World, role: str, variant: str) -> dict[str, Any]:
             CSRF_HEADER: signed_in.csrf_token,
         }
     }
+
+
+@dataclass
+class Sharing:
+    """A second IRU officer, an approved recipient and agreement (approved by that officer)."""
+
+    world: World
+    iru2: Actor
+    recipient: str
+    agreement: str
+    entries: list[str]
+
+    @classmethod
+    def make(cls, world: World) -> Sharing:
+        register, cast = world.register, world.cast
+        iru2 = second_iru(register, cast, [world.matrix])
+        recipient = sharing.register_recipient(
+            uow=register.uow, actor=cast.iru, name="Matrix Borough", **RECIPIENT
+        )
+        sharing.approve_recipient(uow=register.uow, actor=iru2, recipient_id=recipient)
+        entries = [add_person(register, cast, world.matrix, n=100 + n) for n in range(21)]
+        made = cls(world, iru2, recipient, "", entries)
+        made.agreement = made.draft()
+        sharing.approve_agreement(uow=register.uow, actor=iru2, agreement_id=made.agreement)
+        return made
+
+    def draft(self) -> str:
+        uow = self.world.register.uow
+        return sharing.draft_agreement(
+            uow=uow,
+            actor=self.world.cast.iao,
+            terms=terms([self.recipient], uow.today(), unassessed=True),
+        )
+
+    def approved(self) -> str:
+        agreement = self.draft()
+        uow = self.world.register.uow
+        sharing.approve_agreement(uow=uow, actor=self.iru2, agreement_id=agreement)
+        return agreement
+
+    def fresh_recipient(self, n: int) -> str:
+        uow = self.world.register.uow
+        return sharing.register_recipient(
+            uow=uow, actor=self.iru2, name=f"Fresh Borough {n}", **RECIPIENT
+        )
+
+    def disclosure(self, entries: list[str]) -> dict[str, Any]:
+        return {
+            "recipient_id": self.recipient,
+            "agreement_id": self.agreement,
+            "purpose": ENFORCE["purpose"],
+            "entry_ids": entries,
+            "fields": ["entry_id", "band"],
+            "justification": "joint enforcement review",
+            "entry_justifications": {e: f"case for {e}" for e in entries},
+        }
+
+    def pending(self) -> str:
+        ask = DisclosureAsk(**self.disclosure(self.entries))
+        uow = self.world.register.uow
+        return request_disclosure(uow=uow, actor=self.world.cast.analyst, ask=ask).request_id
+
+
+RECIPIENT = {
+    "kind": "statutory",
+    "statutory_function": "local_authority_housing",
+    "notice_contact": "ig@borough.example",
+    "age_public_key": str(x25519.Identity.generate().to_public()),
+}
 
 
 def request(
@@ -232,12 +331,47 @@ def request(
             path.format(user_id=world.newcomer(n)),
             {"json": {"reason": "left the unit"}},
         ),
+        "/api/v1/recipients": lambda: (
+            path,
+            {"json": {"name": f"New Borough {n}", **RECIPIENT}} if _method == "POST" else {},
+        ),
+        "/api/v1/recipients/{recipient_id}/approve": lambda: (
+            path.format(recipient_id=world.sharing.fresh_recipient(n)),
+            {},
+        ),
+        "/api/v1/agreements": lambda: (path, {"json": _agreement_body(world)}),
+        "/api/v1/agreements/{agreement_id}/approve": lambda: (
+            path.format(agreement_id=world.sharing.draft()),
+            {},
+        ),
+        "/api/v1/agreements/{agreement_id}/revoke": lambda: (
+            path.format(agreement_id=world.sharing.approved()),
+            {"json": {"reason": "the recipient breached the terms"}},
+        ),
+        "/api/v1/disclosures": lambda: (
+            path,
+            {"json": world.sharing.disclosure([world.entry])},
+        ),
+        "/api/v1/disclosures/{request_id}/approve": lambda: (
+            path.format(request_id=world.sharing.pending()),
+            {},
+        ),
+        "/api/v1/disclosures/attribute": lambda: (
+            path,
+            {"json": {"rows": [{"entry_id": world.entry}]}},
+        ),
     }
     if path in builders:
         return builders[path]()
     entry = world.south_entry if variant == "out-of-bcu" else world.entry
     formatted = path.format(list_id=world.matrix, entry_id=entry)
     return formatted, ({"json": why} if _method == "POST" else {})
+
+
+def _agreement_body(world: World) -> dict[str, Any]:
+    agreed = terms([world.sharing.recipient], world.register.uow.today())
+    body = dict(agreed.__dict__)
+    return body | {k: body[k].isoformat() for k in ("valid_from", "valid_until", "review_on")}
 
 
 def api_routes(routes: Iterable[Any]) -> Iterator[APIRoute]:

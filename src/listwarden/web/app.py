@@ -12,6 +12,7 @@ from listwarden.bootstrap import Register
 from listwarden.web.api import router
 from listwarden.web.api_audit import audit_router
 from listwarden.web.api_session import session_router
+from listwarden.web.api_share import share_router
 from listwarden.web.api_users import users_router
 from listwarden.web.limits import BodySizeLimit
 from listwarden.web.pages.errors import error_page
@@ -54,6 +55,7 @@ def create_app(register: Register) -> FastAPI:
     app.include_router(audit_router)
     app.include_router(session_router)
     app.include_router(users_router)
+    app.include_router(share_router)
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
     app.mount(

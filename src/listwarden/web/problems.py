@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from listwarden.domain import errors
+from listwarden.domain.sharing import SharingNotPermitted
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "/problems/"
@@ -26,6 +27,7 @@ STATUS: dict[type[errors.ListwardenError], tuple[int, str]] = {
     errors.ListNotAuthorised: (409, "The list does not permit this now"),
     errors.AuthorisationIncomplete: (409, "The list cannot be authorised yet"),
     errors.ChildSafeguardMissing: (422, "Safeguards for a child are missing"),
+    SharingNotPermitted: (409, "Not permitted under the sharing rules"),
     errors.KeyUnavailable: (503, "A key needed for this is unavailable"),
     errors.CiphertextTampered: (503, "Stored data failed its integrity check"),
     errors.LogIntegrityError: (503, "The access log failed verification"),
