@@ -24,6 +24,14 @@ from listwarden.domain.errors import KeyUnavailable
 EQUALITY_KEY = "equality"
 MONITORING_TABLE = "monitoring"
 
+QUARANTINE_TABLE = "quarantine_rows"
+
+
+def quarantine_key_name(import_id: str) -> str:
+    """The system key that seals one import's quarantine."""
+    return f"quarantine:{import_id}"
+
+
 SealedField = tuple[str, str, str, str, bytes]
 """``(subject_id, table, record_id, field, blob)``: one sealed value and where it lives."""
 
@@ -35,6 +43,7 @@ class SubjectCipher:
         self.keystore = keystore
         self._fresh: dict[str, Envelope] = {}
         self._equality_cached: tuple[float, Envelope] | None = None
+        self._quarantine: dict[str, Envelope] = {}
 
     def new_subject_key(self, subject_id: str) -> None:
         """Create the person's data key; ``Conflict`` if they already have one."""
@@ -100,6 +109,23 @@ class SubjectCipher:
             .decode("utf-8")
         )
 
+    def seal_quarantine(self, import_id: str, record_id: str, field: str, value: str) -> bytes:
+        """Seal a quarantined row under its import's own key (destroyed with the quarantine)."""
+        envelope = self._quarantine.get(import_id)
+        if envelope is None:
+            envelope = Envelope(self.keystore.system_key(quarantine_key_name(import_id)))
+            self._quarantine = {import_id: envelope}
+        return envelope.seal(value.encode("utf-8"), field_aad(QUARANTINE_TABLE, record_id, field))
+
+    def open_quarantine(self, import_id: str, record_id: str, field: str, blob: bytes) -> str:
+        key = self.keystore.system_key(quarantine_key_name(import_id))
+        return Envelope(key).open(blob, field_aad(QUARANTINE_TABLE, record_id, field)).decode()
+
+    def destroy_quarantine_key(self, import_id: str) -> None:
+        """Destroy an import's quarantine key: its quarantined rows become unreadable everywhere."""
+        self._quarantine.pop(import_id, None)
+        self.keystore.destroy_system_key(quarantine_key_name(import_id))
+
     def destroy_equality_key(self) -> None:
         """Destroy the equality key (every monitoring record becomes unreadable) and forget it.
 
@@ -147,3 +173,14 @@ class UnsafePlaintextCipher:
     def open_monitoring(self, record_id: str, field: str, blob: bytes) -> str:
         del record_id, field
         return blob.decode("utf-8")
+
+    def seal_quarantine(self, import_id: str, record_id: str, field: str, value: str) -> bytes:
+        del import_id, record_id, field
+        return value.encode("utf-8")
+
+    def open_quarantine(self, import_id: str, record_id: str, field: str, blob: bytes) -> str:
+        del import_id, record_id, field
+        return blob.decode("utf-8")
+
+    def destroy_quarantine_key(self, import_id: str) -> None:
+        del import_id

@@ -85,6 +85,8 @@ class Operation(StrEnum):
     LIST_AUTHORISE = "list:authorise"
     LIST_SUSPEND = "list:suspend"
     LIST_CLOSE = "list:close"
+    LIST_IMPORT = "list:import"
+    QUARANTINE_ERASE = "quarantine:erase"
     USER_CREATE = "user:create"
     USER_ALTER = "user:alter"
     TRAINING_RECORD = "training:record"

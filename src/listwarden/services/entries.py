@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import TypeVar
@@ -197,7 +197,7 @@ class NewEntry:
 
 
 @dataclass
-class _Prepared:
+class Prepared:
     item: NewEntry
     category: Category
     child: bool
@@ -210,8 +210,13 @@ class _Prepared:
 
 
 def _prepare(
-    item: NewEntry, *, allowed: Sequence[Category], actor: Actor, today: date, uow: UnitOfWork
-) -> _Prepared:
+    item: NewEntry,
+    *,
+    allowed: Sequence[Category],
+    actor: Actor | None,
+    today: date,
+    uow: UnitOfWork,
+) -> Prepared:
     given = _required(item.given_name, "given_name")
     family = _required(item.family_name, "family_name")
     if not isinstance(item.date_of_birth, date):
@@ -235,7 +240,7 @@ def _prepare(
         iao_approval_by=item.iao_approval_by,
         safeguarding_referral=item.safeguarding_referral,
     )
-    return _Prepared(
+    return Prepared(
         item,
         category,
         child,
@@ -245,17 +250,9 @@ def _prepare(
     )
 
 
-def _require_iao_approvers(session: Session, prepared: Sequence[_Prepared]) -> None:
-    approvers = {p.item.iao_approval_by for p in prepared if p.child}
-    if not approvers:
-        return
-    found = set(
-        session.scalars(
-            select(User.id).where(
-                User.id.in_(approvers), User.role == Role.IAO.value, User.active.is_(True)
-            )
-        )
-    )
+def _require_iao_approvers(session: Session, prepared: Sequence[Prepared]) -> None:
+    approvers = {p.item.iao_approval_by for p in prepared if p.child and p.item.iao_approval_by}
+    found = active_iao_ids(session, approvers)
     missing = approvers - found
     if missing:
         raise InvalidInput(
@@ -268,7 +265,7 @@ def _require_iao_approvers(session: Session, prepared: Sequence[_Prepared]) -> N
         )
 
 
-def _subject_row(uow: UnitOfWork, p: _Prepared) -> dict[str, object]:
+def _subject_row(uow: UnitOfWork, p: Prepared) -> dict[str, object]:
     seal = uow.cipher.seal
     sid, item = p.subject_id, p.item
     return {
@@ -289,7 +286,7 @@ def _subject_row(uow: UnitOfWork, p: _Prepared) -> dict[str, object]:
     }
 
 
-def _monitoring_row(uow: UnitOfWork, p: _Prepared) -> dict[str, object]:
+def _monitoring_row(uow: UnitOfWork, p: Prepared) -> dict[str, object]:
     """The subject's monitoring record, sealed under the equality key, never the subject's."""
     record_id = str(uuid.uuid4())
     seal = uow.cipher.seal_monitoring
@@ -327,32 +324,74 @@ def add_entries(
         purpose_class=purpose_class.value,
     )
     with uow.transaction(attempt) as session:
-        register_list = get_list(session, list_id)
-        require_list_permits(
-            effective_status(session, register_list, uow.today()), ListAction.COLLECT
-        )
-        if purpose_value.value not in register_list.purposes:
-            raise InvalidInput(
-                "the list is not kept for that purpose",
-                reasons=[
-                    Reason(
-                        "purpose-not-declared",
-                        "the list declares: " + ", ".join(register_list.purposes),
-                        "purpose",
-                    )
-                ],
-            )
+        register_list = list_open_for_collection(session, uow, list_id, purpose_value)
         allowed = [Category(c) for c in register_list.categories]
         today = uow.today()
         prepared = [_prepare(i, allowed=allowed, actor=actor, today=today, uow=uow) for i in items]
-        _authorise_collection(session, uow, actor, register_list, purpose_value, prepared)
-        _require_iao_approvers(session, prepared)
-        _resolve_subjects(session, register_list, prepared)
-        return _insert(session, uow, actor, register_list, purpose_value, prepared)
+        return collect_prepared(session, uow, actor, register_list, purpose_value, prepared)
+
+
+def list_open_for_collection(
+    session: Session, uow: UnitOfWork, list_id: str, purpose: Purpose
+) -> RegisterList:
+    """The list, if it is authorised (law 1) and kept for ``purpose``; refused otherwise."""
+    register_list = get_list(session, list_id)
+    require_list_permits(effective_status(session, register_list, uow.today()), ListAction.COLLECT)
+    if purpose.value not in register_list.purposes:
+        raise InvalidInput(
+            "the list is not kept for that purpose",
+            reasons=[
+                Reason(
+                    "purpose-not-declared",
+                    "the list declares: " + ", ".join(register_list.purposes),
+                    "purpose",
+                )
+            ],
+        )
+    return register_list
+
+
+def prepare_entry(item: NewEntry, *, register_list: RegisterList, uow: UnitOfWork) -> Prepared:
+    """Check one person against the list's categories and the child rules, and index them."""
+    allowed = [Category(c) for c in register_list.categories]
+    return _prepare(item, allowed=allowed, actor=None, today=uow.today(), uow=uow)
+
+
+def collect_prepared(
+    session: Session,
+    uow: UnitOfWork,
+    actor: Actor,
+    register_list: RegisterList,
+    purpose: Purpose,
+    prepared: Sequence[Prepared],
+    *,
+    import_id: str | None = None,
+) -> list[str]:
+    """Authorise, resolve and insert prepared people inside the caller's transaction.
+
+    ``import_id`` marks each entry as brought in by that import and legacy-unreviewed.
+    """
+    authorise_collection(session, uow, actor, register_list, purpose, prepared)
+    _require_iao_approvers(session, prepared)
+    _resolve_subjects(session, register_list, prepared)
+    return _insert(session, uow, actor, register_list, purpose, prepared, import_id=import_id)
+
+
+def active_iao_ids(session: Session, ids: Collection[str]) -> set[str]:
+    """Those of ``ids`` that name an active IAO (the only role that approves a child's entry)."""
+    if not ids:
+        return set()
+    return set(
+        session.scalars(
+            select(User.id).where(
+                User.id.in_(list(ids)), User.role == Role.IAO.value, User.active.is_(True)
+            )
+        )
+    )
 
 
 def _resolve_subjects(
-    session: Session, register_list: RegisterList, prepared: Sequence[_Prepared]
+    session: Session, register_list: RegisterList, prepared: Sequence[Prepared]
 ) -> None:
     existing: dict[bytes, str] = {}
     indexes = list({p.index for p in prepared})
@@ -391,7 +430,9 @@ def _insert(
     actor: Actor,
     register_list: RegisterList,
     purpose: Purpose,
-    prepared: Sequence[_Prepared],
+    prepared: Sequence[Prepared],
+    *,
+    import_id: str | None = None,
 ) -> list[str]:
     now, today = uow.now(), uow.today()
     new_subjects = [p for p in prepared if p.new_subject]
@@ -428,6 +469,8 @@ def _insert(
                 ),
                 "score": p.item.score,
                 "band": p.item.band,
+                "legacy_unreviewed": import_id is not None,
+                "import_id": import_id,
             }
             for p in prepared
         ],
@@ -479,13 +522,13 @@ def add_entry(*, uow: UnitOfWork, actor: Actor, list_id: str, purpose: str, item
     return add_entries(uow=uow, actor=actor, list_id=list_id, purpose=purpose, items=[item])[0]
 
 
-def _authorise_collection(
+def authorise_collection(
     session: Session,
     uow: UnitOfWork,
     actor: Actor,
     register_list: RegisterList,
     purpose: Purpose,
-    prepared: Sequence[_Prepared],
+    prepared: Sequence[Prepared],
 ) -> None:
     """Every person to be put on the list is decided by the policy engine before any is."""
     resources = [

@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -235,6 +236,9 @@ class Entry(Base):
     # Law 8: gang member or serious youth violence offender, and why (sealed), once corroborated.
     determination: Mapped[str | None] = mapped_column(String(32))
     determination_reason_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Brought in from a legacy spreadsheet and not yet reviewed: never disclosed, reviewed soon.
+    legacy_unreviewed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    import_id: Mapped[str | None] = mapped_column(ForeignKey("imports.id"))
 
 
 class EvidenceItem(Base):
@@ -607,3 +611,41 @@ class DisclosureRow(Base):
     created_on: Mapped[date] = mapped_column(Date)
     disclosed_by: Mapped[str] = mapped_column(Id)
     disclosed_at: Mapped[datetime]
+
+# Bringing legacy lists in: each import, and the rows it could not hold lawfully as they stood.
+
+
+class ImportRun(Base):
+    """One import of a legacy file into a list, with what it loaded and quarantined and why."""
+
+    __tablename__ = "imports"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    list_id: Mapped[str] = mapped_column(ForeignKey("lists.id"), index=True)
+    actor_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    file_name: Mapped[str] = mapped_column(String(255))
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    file_format: Mapped[str] = mapped_column(String(8))
+    started_at: Mapped[datetime]
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    loaded: Mapped[int] = mapped_column(Integer, default=0)
+    quarantined: Mapped[int] = mapped_column(Integer, default=0)
+    reasons: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    quarantine_erase_on: Mapped[date] = mapped_column(Date, index=True)
+    quarantine_erased_at: Mapped[datetime | None]
+
+
+class QuarantineRow(Base):
+    """A row that could not be held as it stood: its cells sealed under the import's own key.
+
+    The reason codes are kept in clear (they name no one); the row itself is readable only
+    while the import's quarantine key exists, and both go after 30 days.
+    """
+
+    __tablename__ = "quarantine_rows"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    import_id: Mapped[str] = mapped_column(ForeignKey("imports.id", ondelete="CASCADE"), index=True)
+    source_row: Mapped[int] = mapped_column(Integer)
+    reasons: Mapped[list[str]] = mapped_column(default=list)
+    row_ct: Mapped[bytes] = mapped_column(LargeBinary)

@@ -1,0 +1,1 @@
+"""Reading legacy lists: spreadsheet and CSV readers, and the column mapping file."""

@@ -1,0 +1,436 @@
+"""Importing a legacy list: every row loaded lawfully or quarantined with its reasons, never lost.
+
+The file is read twice. The first pass checks its shape only (the mapped columns exist, no row
+is ragged, the text decodes) and writes nothing, so a malformed file is refused before a single
+key or row is made. The second pass loads it in batches inside ONE transaction: each batch's
+rows are checked (``domain.imports.check_row``), people already held are matched by the blind
+index, and lawful rows go through the same collection path as any entry (``collect_prepared``),
+marked legacy-unreviewed, with their first review due within 30 days. Rows that cannot be held
+as they stand are sealed into the import's quarantine under its own key. Anything that fails
+part-way rolls the whole import back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from itertools import islice
+from pathlib import Path
+from typing import TypeVar
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from listwarden.domain.access import Actor
+from listwarden.domain.errors import ListwardenError, Reason
+from listwarden.domain.import_mapping import ColumnMapping
+from listwarden.domain.imports import (
+    LEGACY_REVIEW_DAYS,
+    QUARANTINE_DAYS,
+    Cell,
+    ImportedPerson,
+    ListRules,
+    RowVerdict,
+    cell_text,
+    check_row,
+    locate_columns,
+)
+from listwarden.domain.purposes import class_of
+from listwarden.domain.vocabulary import Category, Nature, Operation, Purpose, PurposeClass
+from listwarden.ingest.readers import SheetReader, open_reader
+from listwarden.services.entries import (
+    NewEntry,
+    NewIntelligence,
+    Prepared,
+    active_iao_ids,
+    authorise_collection,
+    collect_prepared,
+    list_open_for_collection,
+    prepare_entry,
+)
+from listwarden.services.events import record_event
+from listwarden.services.lists import get_list
+from listwarden.services.unit_of_work import Attempt, UnitOfWork
+from listwarden.store.tables import Entry, ImportRun, QuarantineRow, RegisterList, Subject
+
+Progress = Callable[[int, int], None]
+_T = TypeVar("_T")
+
+
+@dataclass
+class ImportReport:
+    """What an import loaded, what it quarantined and why (reason code to number of rows)."""
+
+    import_id: str | None
+    list_id: str
+    file: str
+    file_sha256: str
+    file_format: str
+    dry_run: bool
+    rows: int = 0
+    loaded: int = 0
+    quarantined: int = 0
+    matched_existing_people: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+    review_due_on: date | None = None
+    quarantine_erase_on: date | None = None
+
+
+def _batched(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _digest(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def survey_file(reader: SheetReader, mapping: ColumnMapping) -> tuple[dict[str, int], int]:
+    """Check the file's shape without writing anything: the mapped columns and every row."""
+    positions = locate_columns(reader.header(), mapping)
+    rows = sum(1 for _ in reader.rows())
+    return positions, rows
+
+
+def _new_entry(person: ImportedPerson) -> NewEntry:
+    return NewEntry(
+        given_name=person.given_name,
+        family_name=person.family_name,
+        date_of_birth=person.date_of_birth,
+        category=person.category.value,
+        bcu=person.bcu,
+        nicknames=person.nicknames,
+        address=person.address,
+        iao_approval_by=person.iao_approval_by,
+        safeguarding_referral=person.safeguarding_referral,
+        intelligence=[
+            NewIntelligence(
+                grading=i.grading,
+                handling_conditions=i.handling_conditions,
+                source_type=i.source_type.value,
+                source_ref=i.source_ref,
+                text=i.text,
+                reported_on=i.reported_on,
+                nature=Nature.ASSESSMENT.value,
+            )
+            for i in person.intelligence
+        ],
+    )
+
+
+def list_rules(register_list: RegisterList) -> ListRules:
+    """A list kept for enforcement holds gang nominals: each needs corroboration (law 8)."""
+    enforcement = any(class_of(p) is PurposeClass.ENFORCEMENT for p in register_list.purposes)
+    return ListRules(
+        allowed=frozenset(Category(c) for c in register_list.categories),
+        corroboration_required=enforcement,
+    )
+
+
+@dataclass
+class _Batch:
+    """One batch's rows on their way: the people to collect and the rows to quarantine."""
+
+    people: list[tuple[int, Prepared]] = field(default_factory=list)
+    quarantine: list[tuple[int, list[Cell], tuple[Reason, ...]]] = field(default_factory=list)
+
+
+class _Importer:
+    def __init__(
+        self,
+        session: Session,
+        uow: UnitOfWork,
+        actor: Actor,
+        register_list: RegisterList,
+        purpose: Purpose,
+        report: ImportReport,
+        header: list[str],
+        positions: dict[str, int],
+        mapping: ColumnMapping,
+    ) -> None:
+        self.session, self.uow, self.actor = session, uow, actor
+        self.register_list, self.purpose, self.report = register_list, purpose, report
+        self.header, self.positions, self.mapping = header, positions, mapping
+        self.rules = list_rules(register_list)
+        self.today = uow.today()
+        self.reasons: Counter[str] = Counter()
+        self.seen: set[bytes] = set()  # only for a dry run, which writes nothing to look up
+
+    def verdict(self, number: int, cells: list[Cell]) -> RowVerdict:
+        values = {name: cells[n] for name, n in self.positions.items()}
+        return check_row(
+            values, row=number, mapping=self.mapping, rules=self.rules, today=self.today
+        )
+
+    def sort(self, rows: Sequence[tuple[int, list[Cell]]]) -> _Batch:
+        batch = _Batch()
+        for number, cells in rows:
+            verdict = self.verdict(number, cells)
+            if verdict.person is None:
+                batch.quarantine.append((number, cells, verdict.reasons))
+                continue
+            try:
+                prepared = prepare_entry(
+                    _new_entry(verdict.person), register_list=self.register_list, uow=self.uow
+                )
+            except ListwardenError as error:  # a rule the row check does not know yet
+                batch.quarantine.append((number, cells, error.reasons))
+                continue
+            batch.people.append((number, prepared))
+        by_number = dict(rows)
+        self._check_approvers(batch, by_number)
+        self._check_duplicates(batch, by_number)
+        return batch
+
+    def _reject(self, batch: _Batch, cells: dict[int, list[Cell]], bad: dict[int, Reason]) -> None:
+        for number, reason in bad.items():
+            batch.quarantine.append((number, cells[number], (reason,)))
+        batch.people = [(n, p) for n, p in batch.people if n not in bad]
+
+    def _check_approvers(self, batch: _Batch, cells: dict[int, list[Cell]]) -> None:
+        wanted = {p.item.iao_approval_by for _, p in batch.people if p.item.iao_approval_by}
+        valid = active_iao_ids(self.session, wanted)
+        detail = "iao_approval must name an active IAO"
+        self._reject(
+            batch,
+            cells,
+            {
+                n: Reason("iao-approval-invalid", detail, "iao_approval_by")
+                for n, p in batch.people
+                if p.item.iao_approval_by and p.item.iao_approval_by not in valid
+            },
+        )
+
+    def _check_duplicates(self, batch: _Batch, cells: dict[int, list[Cell]]) -> None:
+        """One person, one entry: a repeat in the file, or someone already on the list, waits."""
+        indexes = [p.index for _, p in batch.people]
+        held: dict[bytes, str | None] = {}  # index -> import that put them on this list
+        for start in range(0, len(indexes), 500):
+            chunk = indexes[start : start + 500]
+            for index, import_id in self.session.execute(
+                select(Subject.name_dob_index, Entry.import_id)
+                .join(Entry, Entry.subject_id == Subject.id)
+                .where(Entry.list_id == self.register_list.id, Subject.name_dob_index.in_(chunk))
+            ):
+                held[index] = import_id
+        bad: dict[int, Reason] = {}
+        first_in_batch: dict[bytes, int] = {}
+        for number, p in batch.people:
+            repeat = p.index in first_in_batch or p.index in self.seen
+            if p.index in held:
+                repeat = repeat or held[p.index] == self.report.import_id
+            if repeat:
+                bad[number] = Reason("duplicate-in-file", "the same person is on an earlier row")
+            elif p.index in held:
+                bad[number] = Reason("already-on-list", "the person is already on this list")
+            else:
+                first_in_batch[p.index] = number
+        if self.report.dry_run:
+            self.seen.update(first_in_batch)
+        self._reject(batch, cells, bad)
+
+    def load(self, batch: _Batch) -> None:
+        people = [p for _, p in batch.people]
+        if people and self.report.dry_run:
+            authorise_collection(
+                self.session, self.uow, self.actor, self.register_list, self.purpose, people
+            )
+        elif people:
+            collect_prepared(
+                self.session,
+                self.uow,
+                self.actor,
+                self.register_list,
+                self.purpose,
+                people,
+                import_id=self.report.import_id,
+            )
+        self.report.matched_existing_people += sum(1 for p in people if not p.new_subject)
+        self.report.loaded += len(people)
+        self.report.quarantined += len(batch.quarantine)
+        for _, _, reasons in batch.quarantine:
+            self.reasons.update({r.code for r in reasons})
+        if batch.quarantine and not self.report.dry_run:
+            self.session.execute(insert(QuarantineRow), [self._sealed(q) for q in batch.quarantine])
+
+    def _sealed(self, item: tuple[int, list[Cell], tuple[Reason, ...]]) -> dict[str, object]:
+        number, cells, reasons = item
+        row_id, import_id = str(uuid.uuid4()), self.report.import_id
+        assert import_id is not None
+        document = {
+            "row": number,
+            "cells": {
+                header or f"column {n + 1}": cell_text(cell)
+                for n, (header, cell) in enumerate(zip(self.header, cells, strict=False))
+            },
+            "reasons": [r.as_dict() for r in reasons],
+        }
+        return {
+            "id": row_id,
+            "import_id": import_id,
+            "source_row": number,
+            "reasons": sorted({r.code for r in reasons}),
+            "row_ct": self.uow.cipher.seal_quarantine(
+                import_id, row_id, "row", json.dumps(document, sort_keys=True)
+            ),
+        }
+
+
+def import_file(
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    list_id: str,
+    purpose: str | None,
+    path: Path,
+    mapping: ColumnMapping,
+    dry_run: bool = False,
+    batch_size: int = 1000,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import ``path`` into a list; see the module docstring. A dry run writes nothing.
+
+    ``purpose`` defaults to the first the list declares.
+    """
+    if purpose is None:
+        with uow.read_only() as session:
+            declared = get_list(session, list_id).purposes
+        purpose = declared[0] if declared else ""
+    purpose_class = class_of(purpose)  # refuses anything outside the vocabulary
+    purpose_value = Purpose(purpose)
+    reader = open_reader(path)
+    positions, total = survey_file(reader, mapping)
+    header = reader.header()
+    report = ImportReport(
+        import_id=None if dry_run else str(uuid.uuid4()),
+        list_id=list_id,
+        file=path.name,
+        file_sha256=_digest(path),
+        file_format=reader.format,
+        dry_run=dry_run,
+        rows=total,
+    )
+    attempt = Attempt(
+        Operation.LIST_IMPORT,
+        actor.id,
+        list_id,
+        purpose=purpose_value.value,
+        purpose_class=purpose_class.value,
+    )
+    context = uow.read_only() if dry_run else uow.transaction(attempt)
+    with context as session:
+        register_list = list_open_for_collection(session, uow, list_id, purpose_value)
+        today = uow.today()
+        if not dry_run:
+            report.review_due_on = today + timedelta(days=LEGACY_REVIEW_DAYS)
+            report.quarantine_erase_on = today + timedelta(days=QUARANTINE_DAYS)
+            _start(session, uow, actor, report)
+        importer = _Importer(
+            session, uow, actor, register_list, purpose_value, report, header, positions, mapping
+        )
+        done = 0
+        for rows in _batched(reader.rows(), batch_size):
+            importer.load(importer.sort(rows))
+            done += len(rows)
+            if progress is not None:
+                progress(done, total)
+        report.reasons = dict(sorted(importer.reasons.items()))
+        if not dry_run:
+            _finish(session, uow, actor, report, purpose_value)
+    return report
+
+
+def _start(session: Session, uow: UnitOfWork, actor: Actor, report: ImportReport) -> None:
+    assert report.import_id is not None
+    assert report.quarantine_erase_on is not None
+    session.add(
+        ImportRun(
+            id=report.import_id,
+            list_id=report.list_id,
+            actor_id=actor.id,
+            file_name=report.file[:255],
+            file_sha256=report.file_sha256,
+            file_format=report.file_format,
+            started_at=uow.now(),
+            rows=report.rows,
+            loaded=0,
+            quarantined=0,
+            reasons={},
+            quarantine_erase_on=report.quarantine_erase_on,
+        )
+    )
+    session.flush()
+
+
+def _finish(
+    session: Session, uow: UnitOfWork, actor: Actor, report: ImportReport, purpose: Purpose
+) -> None:
+    """Record the counts, bring every imported review forward to 30 days, and log the import."""
+    assert report.review_due_on is not None
+    session.execute(
+        update(ImportRun)
+        .where(ImportRun.id == report.import_id)
+        .values(loaded=report.loaded, quarantined=report.quarantined, reasons=report.reasons)
+    )
+    session.execute(
+        update(Entry)
+        .where(Entry.import_id == report.import_id, Entry.next_review_on > report.review_due_on)
+        .values(next_review_on=report.review_due_on)
+    )
+    record_event(
+        session,
+        at=uow.now(),
+        operation=Operation.LIST_IMPORT,
+        actor_id=actor.id,
+        list_id=report.list_id,
+        purpose=purpose,
+        purpose_class=class_of(purpose).value,
+        result_count=report.loaded,
+        reason=f"import {report.import_id}: {report.loaded} loaded, "
+        f"{report.quarantined} quarantined",
+    )
+
+
+def erase_expired_quarantines(*, uow: UnitOfWork, today: date | None = None) -> int:
+    """Erase every quarantine whose 30 days have passed: its rows, then its key; the count.
+
+    The rows are deleted and the event appended in one transaction; the import's key is then
+    destroyed, so a copy of a quarantined row in any backup is unreadable too. A rerun after a
+    crash between the two finds no rows and destroys the key again (it is idempotent).
+    """
+    day = today or uow.today()
+    with uow.read_only() as session:
+        due = list(
+            session.scalars(
+                select(ImportRun.id).where(
+                    ImportRun.quarantine_erase_on <= day, ImportRun.quarantine_erased_at.is_(None)
+                )
+            )
+        )
+    for import_id in due:
+        with uow.transaction() as session:
+            run = session.get(ImportRun, import_id)
+            if run is None or run.quarantine_erased_at is not None:
+                continue
+            erased = session.execute(
+                delete(QuarantineRow).where(QuarantineRow.import_id == import_id)
+            ).rowcount
+            run.quarantine_erased_at = uow.now()
+            record_event(
+                session,
+                at=uow.now(),
+                operation=Operation.QUARANTINE_ERASE,
+                actor_id=None,
+                list_id=run.list_id,
+                result_count=erased,
+                reason=f"quarantine of import {import_id} erased after {QUARANTINE_DAYS} days",
+            )
+        uow.cipher.destroy_quarantine_key(import_id)
+    return len(due)

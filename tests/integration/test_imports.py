@@ -1,0 +1,318 @@
+"""Importing legacy borough spreadsheets, on real databases: loaded, quarantined, or refused whole."""
+
+from __future__ import annotations
+
+import csv
+import json
+import tomllib
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from listwarden.bootstrap import Register
+from listwarden.demo.borough_sheet import (
+    HEADER,
+    MAPPING_TOML,
+    expected_reasons,
+    write_borough_file,
+)
+from listwarden.domain.import_mapping import ColumnMapping, parse_mapping
+from listwarden.domain.imports import MalformedFile
+from listwarden.services.imports import import_file
+from listwarden.store.tables import (
+    Entry,
+    Event,
+    ImportRun,
+    IntelligenceItem,
+    MonitoringRecord,
+    QuarantineRow,
+    Subject,
+)
+from tests.factories import Cast, add_person, authorised_list, make_cast
+
+TABLES = (Subject, Entry, Event, IntelligenceItem, MonitoringRecord, ImportRun, QuarantineRow)
+
+
+def mapping() -> ColumnMapping:
+    return parse_mapping(tomllib.loads(MAPPING_TOML))
+
+
+def snapshot(register: Register) -> list[int]:
+    with register.uow.read_only() as session:
+        return [session.scalar(select(func.count()).select_from(t)) or 0 for t in TABLES]
+
+
+def setup(register: Register) -> tuple[Cast, str]:
+    cast = make_cast(register)
+    return cast, authorised_list(register, cast)
+
+
+def write_rows(path: Path, rows: list[dict[str, str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=HEADER)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def good_row(n: int, **changes: str) -> dict[str, str]:
+    row = {
+        "Forename": f"Testgiven{n}",
+        "Surname": f"Testfamily{n}",
+        "DOB": "17/05/1998",
+        "Category": "Gang nominal",
+        "Borough": "Hackney",
+        "Street names": "",
+        "Address": "",
+        "IAO approval": "",
+        "MASH referral": "",
+        "Intel 1 grading": "2B P",
+        "Intel 1 source": "police",
+        "Intel 1 ref": f"SRC-{n}",
+        "Intel 1": "seen with the group",
+        "Intel 1 date": "01/03/2026",
+        "Intel 2 grading": "1A P",
+        "Intel 2 source": "partner_agency",
+        "Intel 2 ref": f"PA-{n}",
+        "Intel 2": "partner report",
+        "Intel 2 date": "02/03/2026",
+    }
+    row.update(changes)
+    return row
+
+
+def run_import(register: Register, cast: Cast, list_id: str, path: Path, **kwargs: object):  # type: ignore[no-untyped-def]
+    return import_file(
+        uow=register.uow,
+        actor=cast.iao,
+        list_id=list_id,
+        purpose="gang_violence_reduction",
+        path=path,
+        mapping=mapping(),
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def test_each_quarantine_reason_is_recorded_with_its_row(
+    register: Register, tmp_path: Path
+) -> None:
+    cast, matrix = setup(register)
+    child = (register.uow.today() - timedelta(days=15 * 365)).strftime("%d/%m/%Y")
+    cases: list[tuple[dict[str, str], list[str]]] = [
+        (good_row(1), []),
+        (good_row(2, Category=""), ["category-missing"]),
+        (good_row(3, Category="victim"), ["category-not-on-list"]),
+        (good_row(4, Category="offender"), ["category-invalid"]),
+        (good_row(5, Borough="Atlantis"), ["borough-unknown"]),
+        (good_row(6, DOB="1998-13-40"), ["date-unparseable"]),
+        (good_row(7, **{"Intel 1 grading": "9Z Q"}), ["invalid-grading"]),
+        (good_row(8, **{"Intel 2 ref": "SRC-8"}), ["single-source"]),
+        (
+            good_row(9, **{k: "" for k in HEADER if k.startswith("Intel 2")}),
+            ["single-source"],
+        ),
+        (good_row(10, DOB=child), ["iao-approval-missing", "safeguarding-referral-missing"]),
+        (good_row(11, DOB=child, **{"MASH referral": "MASH-11"}), ["iao-approval-missing"]),
+        (
+            good_row(12, DOB=child, **{"IAO approval": cast.officer.id, "MASH referral": "M-12"}),
+            ["iao-approval-invalid"],
+        ),
+        (good_row(13, DOB=child, **{"IAO approval": cast.iao.id, "MASH referral": "M-13"}), []),
+        (good_row(14, **{"Intel 1 source": "social media"}), ["social-media-checklist-missing"]),
+        (good_row(1), ["duplicate-in-file"]),
+        (good_row(15, Forename="", DOB="soon"), ["date-unparseable", "given-name-missing"]),
+    ]
+    path = write_rows(tmp_path / "borough.csv", [row for row, _ in cases])
+    report = run_import(register, cast, matrix, path)
+    assert report.rows == len(cases)
+    assert report.loaded == 2
+    assert report.quarantined == len(cases) - 2
+    with register.uow.read_only() as session:
+        held = {
+            q.source_row: q
+            for q in session.scalars(
+                select(QuarantineRow).where(QuarantineRow.import_id == report.import_id)
+            )
+        }
+    for n, (_, reasons) in enumerate(cases, start=2):  # the header is row 1
+        assert (held[n].reasons if n in held else []) == sorted(reasons), n
+    quarantined = held[3]
+    opened = json.loads(
+        register.uow.cipher.open_quarantine(
+            quarantined.import_id, quarantined.id, "row", quarantined.row_ct
+        )
+    )
+    assert opened["cells"]["Forename"] == "Testgiven2"
+    assert opened["reasons"][0]["code"] == "category-missing"
+    assert b"Testgiven2" not in quarantined.row_ct
+
+
+def test_imported_entries_are_legacy_unreviewed_and_due_for_review_within_30_days(
+    register: Register, tmp_path: Path
+) -> None:
+    cast, matrix = setup(register)
+    report = run_import(register, cast, matrix, write_rows(tmp_path / "b.csv", [good_row(1)]))
+    today = register.uow.today()
+    assert report.review_due_on == today + timedelta(days=30)
+    with register.uow.read_only() as session:
+        entry = session.scalars(select(Entry).where(Entry.import_id == report.import_id)).one()
+        assert entry.legacy_unreviewed
+        assert entry.next_review_on <= today + timedelta(days=30)
+        assert session.scalar(
+            select(func.count()).select_from(IntelligenceItem).where(
+                IntelligenceItem.entry_id == entry.id
+            )
+        ) == 2
+        operations = Counter(session.scalars(select(Event.operation)))
+    assert operations["list:import"] == 1
+    assert operations["entry:collect"] == 1
+    added = add_person(register, cast, matrix, n=99)
+    with register.uow.read_only() as session:
+        assert session.get(Entry, added).legacy_unreviewed is False  # type: ignore[union-attr]
+
+
+def test_people_are_matched_by_the_blind_index(register: Register, tmp_path: Path) -> None:
+    cast, matrix = setup(register)
+    victims = authorised_list(
+        register, cast, name="Victims", purposes=("victim_safeguarding",), categories=("victim",)
+    )
+    add_person(register, cast, victims, n=1, category="victim", purpose="victim_safeguarding")
+    add_person(register, cast, matrix, n=2)
+    path = write_rows(tmp_path / "b.csv", [good_row(1), good_row(2), good_row(3)])
+    report = run_import(register, cast, matrix, path)
+    assert (report.loaded, report.matched_existing_people) == (2, 1)
+    assert report.reasons == {"already-on-list": 1}
+    with register.uow.read_only() as session:
+        assert session.scalar(select(func.count()).select_from(Subject)) == 3
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".ods"])
+def test_a_generated_borough_spreadsheet_with_planted_problems(
+    register: Register, tmp_path: Path, suffix: str
+) -> None:
+    cast, matrix = setup(register)
+    path = tmp_path / f"borough{suffix}"
+    kinds = write_borough_file(path, 1_200, today=register.uow.today(), iao_id=cast.iao.id)
+    seen: list[tuple[int, int]] = []
+    report = run_import(
+        register, cast, matrix, path, batch_size=250, progress=lambda d, t: seen.append((d, t))
+    )
+    planted = sum(1 for k in kinds if k)
+    assert report.rows == 1_200
+    assert report.quarantined == planted
+    assert report.loaded == 1_200 - planted
+    assert Counter(report.reasons) == expected_reasons(kinds)
+    assert seen[-1] == (1_200, 1_200)
+    assert len(seen) == 5
+    with register.uow.read_only() as session:
+        assert session.scalar(
+            select(func.count()).select_from(Entry).where(Entry.legacy_unreviewed.is_(True))
+        ) == report.loaded
+        assert session.scalar(select(func.count()).select_from(QuarantineRow)) == planted
+        children = session.scalar(
+            select(func.count()).select_from(Entry).where(Entry.child_at_entry.is_(True))
+        )
+        assert children and children > 0
+
+
+def test_a_dry_run_writes_nothing_and_reports_the_same(register: Register, tmp_path: Path) -> None:
+    cast, matrix = setup(register)
+    path = tmp_path / "borough.csv"
+    kinds = write_borough_file(path, 300, today=register.uow.today(), iao_id=cast.iao.id)
+    before = snapshot(register)
+    report = run_import(register, cast, matrix, path, dry_run=True, batch_size=70)
+    assert snapshot(register) == before
+    assert Counter(report.reasons) == expected_reasons(kinds)
+    assert report.import_id is None
+
+
+@pytest.mark.parametrize(
+    ("content", "row", "column"),
+    [
+        ("{header}\n{good}\n{good2}\nonly,three,cells\n", 4, 4),
+        ("{header}\n{good}\n\"unterminated,{good2}\n", 3, None),
+        ("Forename,Surname\nA,B\n", 1, None),
+    ],
+)
+def test_a_malformed_file_is_refused_whole_and_leaves_the_database_untouched(
+    register: Register, tmp_path: Path, content: str, row: int, column: int | None
+) -> None:
+    cast, matrix = setup(register)
+    keys_before = register.keystore.kek_usage()
+    before = snapshot(register)
+    good = ",".join(good_row(1).values())
+    good2 = ",".join(good_row(2).values())
+    path = tmp_path / "broken.csv"
+    path.write_text(content.format(header=",".join(HEADER), good=good, good2=good2))
+    with pytest.raises(MalformedFile) as refused:
+        run_import(register, cast, matrix, path)
+    assert (refused.value.row, refused.value.column) == (row, column)
+    assert refused.value.reasons[0].field == (
+        f"row {row}" + (f", column {chr(64 + column)}" if column else "")
+    )
+    assert snapshot(register) == before
+    assert register.keystore.kek_usage() == keys_before
+
+
+def test_a_failure_late_in_the_file_rolls_back_every_batch(
+    register: Register, tmp_path: Path
+) -> None:
+    """The shape check reads to the end before anything is written: row 900 stops it all."""
+    cast, matrix = setup(register)
+    path = tmp_path / "borough.csv"
+    write_borough_file(path, 1_000, today=register.uow.today(), iao_id=cast.iao.id)
+    lines = path.read_text().splitlines()
+    lines[900] = lines[900] + ",extra"
+    path.write_text("\n".join(lines) + "\n")
+    before = snapshot(register)
+    with pytest.raises(MalformedFile) as refused:
+        run_import(register, cast, matrix, path, batch_size=100)
+    assert refused.value.row == 901
+    assert snapshot(register) == before
+
+
+def test_an_unreadable_spreadsheet_is_refused(register: Register, tmp_path: Path) -> None:
+    cast, matrix = setup(register)
+    path = tmp_path / "fake.xlsx"
+    path.write_bytes(b"not a workbook")
+    before = snapshot(register)
+    with pytest.raises(MalformedFile) as refused:
+        run_import(register, cast, matrix, path)
+    assert refused.value.row == 1
+    assert snapshot(register) == before
+
+
+def test_quarantine_is_erased_after_30_days(register: Register, tmp_path: Path) -> None:
+    from listwarden.services.imports import erase_expired_quarantines
+
+    cast, matrix = setup(register)
+    path = write_rows(tmp_path / "b.csv", [good_row(1), good_row(2, Category="")])
+    report = run_import(register, cast, matrix, path)
+    assert erase_expired_quarantines(uow=register.uow, today=register.uow.today()) == 0
+    with register.uow.read_only() as session:
+        row = session.scalars(select(QuarantineRow)).one()
+    later = register.uow.today() + timedelta(days=30)
+    assert erase_expired_quarantines(uow=register.uow, today=later) == 1
+    with register.uow.read_only() as session:
+        assert session.scalar(select(func.count()).select_from(QuarantineRow)) == 0
+        run = session.get(ImportRun, report.import_id)
+        assert run is not None
+        assert run.quarantine_erased_at is not None
+        assert "quarantine:erase" in set(session.scalars(select(Event.operation)))
+    with pytest.raises(Exception):  # noqa: B017, PT011 - the key is gone: nothing opens it
+        register.uow.cipher.open_quarantine(row.import_id, row.id, "row", row.row_ct)
+
+
+def test_a_list_that_is_not_authorised_takes_no_import(register: Register, tmp_path: Path) -> None:
+    from listwarden.domain.errors import ListNotAuthorised
+    from tests.factories import draft_list
+
+    cast = make_cast(register)
+    draft = draft_list(register, cast)
+    before = snapshot(register)
+    with pytest.raises(ListNotAuthorised):
+        run_import(register, cast, draft, write_rows(tmp_path / "b.csv", [good_row(1)]))
+    assert snapshot(register) == before
