@@ -62,6 +62,7 @@ def sweep_command(
     typer.echo(f"{report.removed} entries {verb} removed ({report.subjects_erased} people erased)")
     typer.echo(f"{report.held} removals are deferred by a legal hold")
     typer.echo(f"{report.review_due} reviews are due; {report.escalated} overdue escalated")
+    typer.echo(f"{report.quarantines_erased} import quarantines {verb} erased after 30 days")
 
 
 # Bound last, after the commands exist: see ``cli_keys.cli_helpers``.

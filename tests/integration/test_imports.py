@@ -1,4 +1,4 @@
-"""Importing legacy borough spreadsheets, on real databases: loaded, quarantined, or refused whole."""
+"""Importing legacy borough spreadsheets on real databases: loaded, quarantined or refused."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ from listwarden.demo.borough_sheet import (
 from listwarden.domain.import_mapping import ColumnMapping, parse_mapping
 from listwarden.domain.imports import MalformedFile
 from listwarden.services.imports import import_file
+from listwarden.services.retention import sweep
+from listwarden.services.reviews import record_review
 from listwarden.store.tables import (
     Entry,
     Event,
@@ -161,11 +163,14 @@ def test_imported_entries_are_legacy_unreviewed_and_due_for_review_within_30_day
         entry = session.scalars(select(Entry).where(Entry.import_id == report.import_id)).one()
         assert entry.legacy_unreviewed
         assert entry.next_review_on <= today + timedelta(days=30)
-        assert session.scalar(
-            select(func.count()).select_from(IntelligenceItem).where(
-                IntelligenceItem.entry_id == entry.id
+        assert (
+            session.scalar(
+                select(func.count())
+                .select_from(IntelligenceItem)
+                .where(IntelligenceItem.entry_id == entry.id)
             )
-        ) == 2
+            == 2
+        )
         operations = Counter(session.scalars(select(Event.operation)))
     assert operations["list:import"] == 1
     assert operations["entry:collect"] == 1
@@ -208,14 +213,17 @@ def test_a_generated_borough_spreadsheet_with_planted_problems(
     assert seen[-1] == (1_200, 1_200)
     assert len(seen) == 5
     with register.uow.read_only() as session:
-        assert session.scalar(
-            select(func.count()).select_from(Entry).where(Entry.legacy_unreviewed.is_(True))
-        ) == report.loaded
+        assert (
+            session.scalar(
+                select(func.count()).select_from(Entry).where(Entry.legacy_unreviewed.is_(True))
+            )
+            == report.loaded
+        )
         assert session.scalar(select(func.count()).select_from(QuarantineRow)) == planted
         children = session.scalar(
             select(func.count()).select_from(Entry).where(Entry.child_at_entry.is_(True))
         )
-        assert children and children > 0
+        assert children
 
 
 def test_a_dry_run_writes_nothing_and_reports_the_same(register: Register, tmp_path: Path) -> None:
@@ -233,7 +241,7 @@ def test_a_dry_run_writes_nothing_and_reports_the_same(register: Register, tmp_p
     ("content", "row", "column"),
     [
         ("{header}\n{good}\n{good2}\nonly,three,cells\n", 4, 4),
-        ("{header}\n{good}\n\"unterminated,{good2}\n", 3, None),
+        ('{header}\n{good}\n"unterminated,{good2}\n', 3, None),
         ("Forename,Surname\nA,B\n", 1, None),
     ],
 )
@@ -285,17 +293,19 @@ def test_an_unreadable_spreadsheet_is_refused(register: Register, tmp_path: Path
     assert snapshot(register) == before
 
 
-def test_quarantine_is_erased_after_30_days(register: Register, tmp_path: Path) -> None:
-    from listwarden.services.imports import erase_expired_quarantines
-
+def test_quarantine_is_erased_after_30_days_by_the_retention_sweep(
+    register: Register, tmp_path: Path
+) -> None:
     cast, matrix = setup(register)
     path = write_rows(tmp_path / "b.csv", [good_row(1), good_row(2, Category="")])
     report = run_import(register, cast, matrix, path)
-    assert erase_expired_quarantines(uow=register.uow, today=register.uow.today()) == 0
+    assert sweep(uow=register.uow).quarantines_erased == 0
     with register.uow.read_only() as session:
         row = session.scalars(select(QuarantineRow)).one()
     later = register.uow.today() + timedelta(days=30)
-    assert erase_expired_quarantines(uow=register.uow, today=later) == 1
+    assert sweep(uow=register.uow, today=later, dry_run=True).quarantines_erased == 1
+    assert snapshot(register)[-1] == 1
+    assert sweep(uow=register.uow, today=later).quarantines_erased == 1
     with register.uow.read_only() as session:
         assert session.scalar(select(func.count()).select_from(QuarantineRow)) == 0
         run = session.get(ImportRun, report.import_id)
@@ -316,3 +326,25 @@ def test_a_list_that_is_not_authorised_takes_no_import(register: Register, tmp_p
     with pytest.raises(ListNotAuthorised):
         run_import(register, cast, draft, write_rows(tmp_path / "b.csv", [good_row(1)]))
     assert snapshot(register) == before
+
+
+def test_a_review_ends_legacy_status(register: Register, tmp_path: Path) -> None:
+    cast, matrix = setup(register)
+    report = run_import(register, cast, matrix, write_rows(tmp_path / "b.csv", [good_row(1)]))
+    with register.uow.read_only() as session:
+        entry_id = session.scalars(
+            select(Entry.id).where(Entry.import_id == report.import_id)
+        ).one()
+    record_review(
+        uow=register.uow,
+        actor=cast.iao,
+        entry_id=entry_id,
+        purpose="gang_violence_reduction",
+        outcome="retain",
+        nrac=["serious_harm"],
+        rationale="reviewed against the framework",
+    )
+    with register.uow.read_only() as session:
+        entry = session.get(Entry, entry_id)
+        assert entry is not None
+        assert entry.legacy_unreviewed is False

@@ -67,6 +67,13 @@ def _dlp(scale: float, show: bool) -> dict[str, Any]:
     return bench_dlp(scale=scale, show_progress=show)
 
 
+def _import(scale: float, show: bool) -> dict[str, Any]:
+    # Rows imported per second from CSV and xlsx beside reading the same file alone.
+    from listwarden.bench.imports import bench_imports
+
+    return bench_imports(rows=max(1_000, int(100_000 * scale)), show_progress=show)
+
+
 SUITES: dict[str, Callable[[float, bool], dict[str, Any]]] = {
     "core": _core,
     "access": _access,
@@ -76,4 +83,5 @@ SUITES: dict[str, Callable[[float, bool], dict[str, Any]]] = {
     "reports": _reports,
     "retention": _retention,
     "dlp": _dlp,
+    "import": _import,
 }

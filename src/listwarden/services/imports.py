@@ -23,7 +23,7 @@ from itertools import islice
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from listwarden.domain.access import Actor
@@ -396,41 +396,3 @@ def _finish(
         reason=f"import {report.import_id}: {report.loaded} loaded, "
         f"{report.quarantined} quarantined",
     )
-
-
-def erase_expired_quarantines(*, uow: UnitOfWork, today: date | None = None) -> int:
-    """Erase every quarantine whose 30 days have passed: its rows, then its key; the count.
-
-    The rows are deleted and the event appended in one transaction; the import's key is then
-    destroyed, so a copy of a quarantined row in any backup is unreadable too. A rerun after a
-    crash between the two finds no rows and destroys the key again (it is idempotent).
-    """
-    day = today or uow.today()
-    with uow.read_only() as session:
-        due = list(
-            session.scalars(
-                select(ImportRun.id).where(
-                    ImportRun.quarantine_erase_on <= day, ImportRun.quarantine_erased_at.is_(None)
-                )
-            )
-        )
-    for import_id in due:
-        with uow.transaction() as session:
-            run = session.get(ImportRun, import_id)
-            if run is None or run.quarantine_erased_at is not None:
-                continue
-            erased = session.execute(
-                delete(QuarantineRow).where(QuarantineRow.import_id == import_id)
-            ).rowcount
-            run.quarantine_erased_at = uow.now()
-            record_event(
-                session,
-                at=uow.now(),
-                operation=Operation.QUARANTINE_ERASE,
-                actor_id=None,
-                list_id=run.list_id,
-                result_count=erased,
-                reason=f"quarantine of import {import_id} erased after {QUARANTINE_DAYS} days",
-            )
-        uow.cipher.destroy_quarantine_key(import_id)
-    return len(due)

@@ -43,6 +43,7 @@ from listwarden.domain.vocabulary import SCORING_ROLES, Band, Category, Evidence
 from listwarden.policy.retention import default_schedule, default_schedule_names, load_schedule
 from listwarden.services import erasure
 from listwarden.services.events import record_event
+from listwarden.services.quarantine import count_expired_quarantines, erase_expired_quarantines
 from listwarden.services.unit_of_work import UnitOfWork
 from listwarden.store.tables import (
     Entry,
@@ -93,6 +94,7 @@ class SweepReport:
     held: int = 0
     review_due: int = 0
     escalated: int = 0
+    quarantines_erased: int = 0  # imports whose 30-day quarantine went (or, dry, would go)
     removals: list[dict[str, str]] = field(default_factory=list)
 
 
@@ -201,6 +203,11 @@ def sweep(
                 done += len(batch)
                 if progress is not None:
                     progress(done, total)
+        report.quarantines_erased = (
+            count_expired_quarantines(uow=uow, today=day)
+            if dry_run
+            else erase_expired_quarantines(uow=uow, today=day)
+        )
         if report.removed and not dry_run:
             erasure.overwrite_erased(uow=uow)
     return report

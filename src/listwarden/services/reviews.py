@@ -139,6 +139,8 @@ def record_review(
 ) -> date | None:
     """Retain (with NRAC reasons; returns the next review date) or remove (erases the entry).
 
+    A retained legacy entry has now been reviewed against the laws: it is legacy no longer.
+
     Reviews go on while a list is suspended (law 1): only the actor's access is checked.
     """
     decided = ReviewOutcome(outcome)
@@ -176,7 +178,7 @@ def record_review(
             session.execute(
                 update(Entry)
                 .where(Entry.id == entry_id)
-                .values(next_review_on=next_on, escalated_on=None)
+                .values(next_review_on=next_on, escalated_on=None, legacy_unreviewed=False)
             )
         else:
             record_removal(
