@@ -348,3 +348,27 @@ def test_a_review_ends_legacy_status(register: Register, tmp_path: Path) -> None
         entry = session.get(Entry, entry_id)
         assert entry is not None
         assert entry.legacy_unreviewed is False
+
+
+def test_an_imported_entry_is_not_disclosed_until_reviewed(
+    register: Register, tmp_path: Path
+) -> None:
+    from listwarden.domain.sharing import SharingNotPermitted
+    from listwarden.services.disclosures import request_disclosure
+    from tests.sharing_world import sharing_world
+
+    world = sharing_world(register)
+    path = write_rows(tmp_path / "b.csv", [good_row(50)])
+    report = run_import(register, world.cast, world.matrix, path)
+    with register.uow.read_only() as session:
+        imported = session.scalars(
+            select(Entry.id).where(Entry.import_id == report.import_id)
+        ).one()
+    with pytest.raises(SharingNotPermitted) as refused:
+        request_disclosure(
+            uow=register.uow, actor=world.cast.analyst, ask=world.ask([*world.entries, imported])
+        )
+    assert {(r.code, r.field) for r in refused.value.reasons} >= {
+        ("legacy-unreviewed", f"entries.{imported}")
+    }
+    assert all(r.field == f"entries.{imported}" for r in refused.value.reasons)

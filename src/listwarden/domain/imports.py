@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Union
 
 from listwarden.domain.bcu import BCU_OF_BOROUGH, require_bcu
@@ -27,7 +27,7 @@ from listwarden.domain.grading import parse_grading
 from listwarden.domain.import_mapping import ColumnMapping, IntelligenceColumns
 from listwarden.domain.vocabulary import Category, SourceType
 
-Cell = Union[str, int, float, bool, date, datetime, None]  # noqa: UP007 - a runtime alias
+Cell = Union[str, int, float, bool, date, datetime, time, timedelta, None]  # noqa: UP007 - a runtime alias
 """A cell as a reader gives it: text from CSV; typed values from a spreadsheet."""
 
 LEGACY_REVIEW_DAYS = 30

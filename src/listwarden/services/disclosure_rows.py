@@ -92,6 +92,7 @@ def facts(loaded: Loaded, today: date) -> list[EntryFacts]:
             score=float(e.score) if e.score is not None else None,
             under_18=is_child(loaded.born[e.subject_id], today),
             gradings=tuple(loaded.gradings.get(e.id, ())),
+            legacy_unreviewed=e.legacy_unreviewed,
         )
         for e in loaded.entries.values()
     ]

@@ -47,9 +47,10 @@ def erase_expired_quarantines(*, uow: UnitOfWork, today: date | None = None) -> 
             run = session.get(ImportRun, import_id)
             if run is None or run.quarantine_erased_at is not None:
                 continue
-            erased = session.execute(
+            result = session.execute(
                 delete(QuarantineRow).where(QuarantineRow.import_id == import_id)
-            ).rowcount
+            )
+            erased = int(getattr(result, "rowcount", 0) or 0)
             run.quarantine_erased_at = uow.now()
             record_event(
                 session,

@@ -612,6 +612,7 @@ class DisclosureRow(Base):
     disclosed_by: Mapped[str] = mapped_column(Id)
     disclosed_at: Mapped[datetime]
 
+
 # Bringing legacy lists in: each import, and the rows it could not hold lawfully as they stood.
 
 
