@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from listwarden.domain.errors import AccessDenied, Reason
-from listwarden.domain.vocabulary import PurposeClass, Role
+from listwarden.domain.vocabulary import PURPOSE_CLASS, Purpose, PurposeClass, Role
 
 
 class Permission(StrEnum):
@@ -131,3 +131,8 @@ def visible_bcus(actor: Actor, all_bcus: Collection[str]) -> frozenset[str]:
     if actor.role in BCU_SCOPED and not actor.force_wide:
         return frozenset(actor.bcus) & frozenset(all_bcus)
     return frozenset(all_bcus)
+
+
+def purposes_for(role: Role) -> list[Purpose]:
+    """The purposes a role may give, in vocabulary order (pages offer no others)."""
+    return [p for p, c in PURPOSE_CLASS.items() if c in _PURPOSE_CLASSES[role]]

@@ -10,7 +10,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from listwarden.domain.access import Actor
+from listwarden.domain.access import Actor, Permission, require_permission, visible_bcus
+from listwarden.domain.bcu import BOROUGHS_BY_BCU
 from listwarden.domain.errors import InvalidInput, NotFound, Reason
 from listwarden.domain.retention import (
     LegalHold,
@@ -266,3 +267,14 @@ def place_hold(
             reason=f"legal hold: {hold.reason} until {expires_on}",
         )
         return hold_id
+
+
+def reviews_due_for(
+    *, uow: UnitOfWork, actor: Actor, within_days: int = 14, limit: int = 500
+) -> list[DueReview]:
+    """Reviews due in the BCUs the actor covers, for the roles that collect and review."""
+    require_permission(actor, Permission.ENTRY_COLLECT)
+    found: list[DueReview] = []
+    for bcu in sorted(visible_bcus(actor, BOROUGHS_BY_BCU.keys())):
+        found += reviews_due(uow=uow, bcu=bcu, within_days=within_days, limit=limit)
+    return sorted(found, key=lambda r: (r.next_review_on, r.entry_id))[:limit]

@@ -15,8 +15,14 @@ STATIC_DIR = Path(__file__).parent / "static"
 """Built by ``make assets`` from the npm packages; never committed."""
 
 
+def humanise(value: object) -> str:
+    """A vocabulary value as words: ``gang_violence_reduction`` → ``Gang violence reduction``."""
+    text = str(value).replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
 def make_environment() -> Environment:
-    return Environment(
+    environment = Environment(
         loader=ChoiceLoader(
             [
                 PackageLoader("listwarden.web", "templates"),
@@ -27,6 +33,8 @@ def make_environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    environment.filters["humanise"] = humanise
+    return environment
 
 
 _ENVIRONMENT = make_environment()

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter
 
-from listwarden.web.templating import render
+from listwarden.web.pages import access_log, collect, entries, home, lists, reviews
 
 pages_router = APIRouter(include_in_schema=False)
-
-
-@pages_router.get("/", response_class=HTMLResponse)
-def home(request: Request) -> HTMLResponse:
-    """The start page, or the signed-in person's dashboard."""
-    return render(request, "start.html")
+for module in (home, lists, entries, collect, reviews, access_log):
+    pages_router.include_router(module.router)

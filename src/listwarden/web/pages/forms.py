@@ -1,0 +1,82 @@
+"""Form helpers for the pages: the signed-in actor and CSRF token, errors beside their fields."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from listwarden.domain.access import Actor
+from listwarden.domain.errors import ListwardenError
+from listwarden.services.users import authenticate_token
+from listwarden.web.deps import ActorDep, get_uow
+from listwarden.web.pages.errors import sentence
+
+
+def _csrf_for(request: Request) -> str:
+    return ""
+
+
+def signed_in(request: Request, actor: ActorDep) -> Actor:
+    """The page's actor; the layout reads it (and the CSRF token for its forms) from the request."""
+    request.state.actor = actor
+    request.state.csrf_token = _csrf_for(request)
+    return actor
+
+
+PageActor = Annotated[Actor, Depends(signed_in)]
+
+
+def maybe_signed_in(request: Request) -> Actor | None:
+    """The signed-in actor for a page anyone may see, or None when no credential is sent."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return None
+    return signed_in(request, authenticate_token(uow=get_uow(request), token=token.strip()))
+
+
+MaybeActor = Annotated[Actor | None, Depends(maybe_signed_in)]
+
+
+@dataclass
+class FormErrors:
+    """What is wrong with a form, keyed by field id, in the GOV.UK error-summary shape."""
+
+    by_field: dict[str, str] = field(default_factory=dict)
+
+    def add(self, field_id: str, message: str) -> None:
+        self.by_field.setdefault(field_id, sentence(message))
+
+    def add_error(
+        self,
+        error: ListwardenError,
+        default_field: str,
+        aliases: Mapping[str, str] | None = None,
+    ) -> None:
+        """Put each reason beside the field it names (``aliases`` maps service names to ids)."""
+        if not error.reasons:
+            self.add(default_field, error.detail)
+        for reason in error.reasons:
+            name = (aliases or {}).get(reason.field or "", reason.field)
+            self.add(_field_id(name, default_field), reason.detail)
+
+    def message(self, field_id: str) -> dict[str, str] | None:
+        text = self.by_field.get(field_id)
+        return {"text": text} if text else None
+
+    def summary(self) -> list[dict[str, str]]:
+        return [{"text": text, "href": f"#{fid}"} for fid, text in self.by_field.items()]
+
+    def __bool__(self) -> bool:
+        return bool(self.by_field)
+
+    def context(self) -> dict[str, Any]:
+        return {"errors": self.summary(), "field_errors": self}
+
+
+def _field_id(name: str | None, default: str) -> str:
+    if not name:
+        return default
+    return name.replace(".", "-").replace("_", "-")
