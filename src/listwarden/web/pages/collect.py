@@ -1,4 +1,4 @@
-"""Adding a person to a list: the data-subject category first (law 2), then the person and evidence."""
+"""Adding a person to a list: the category first (law 2), then the person and the evidence."""
 
 from __future__ import annotations
 
@@ -84,7 +84,7 @@ def _date(day: str, month: str, year: str, field_id: str, errors: FormErrors) ->
 
 
 @router.post("/lists/{list_id}/add", response_class=HTMLResponse)
-def add_person(  # noqa: PLR0913 - one parameter per form field
+def add_person(
     request: Request,
     list_id: str,
     uow: UowDep,
