@@ -22,9 +22,14 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
 
+from sqlalchemy import select
+
+from listwarden.bootstrap import Register, open_register
 from listwarden.demo.generator import DemoSummary, generate_demo
 from listwarden.settings import Settings
 from listwarden.setup import tls_paths
+from listwarden.store.tables import Event, User
+from listwarden.web.app import create_app
 from listwarden.web.templating import STATIC_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,6 +57,19 @@ class Demo:
     settings: Settings
     summary: DemoSummary
     base_url: str
+    register: Register
+
+    def user_id(self, role: str) -> str:
+        with self.register.uow.read_only() as session:
+            return session.scalars(select(User.id).where(User.role == role)).one()
+
+    def events(self, operation: str, **where: str) -> list[Event]:
+        """Access-log events of one operation, filtered by identifier columns."""
+        query = select(Event).where(Event.operation == operation)
+        for column, value in where.items():
+            query = query.where(getattr(Event, column) == value)
+        with self.register.uow.read_only() as session:
+            return list(session.scalars(query.order_by(Event.id)))
 
 
 @pytest.fixture(scope="session")
@@ -60,9 +78,6 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     _require(STATIC_DIR / "govuk-frontend.min.css", "run 'make assets'")
     settings = Settings(home=tmp_path_factory.mktemp("browser-demo") / "home")
     summary = generate_demo(settings, subjects=DEMO_SUBJECTS, progress=False)
-    from listwarden.bootstrap import open_register
-    from listwarden.web.app import create_app
-
     register = open_register(settings)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -85,7 +100,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the test server did not start")
         time.sleep(0.05)
-    yield Demo(settings, summary, f"https://127.0.0.1:{port}")
+    yield Demo(settings, summary, f"https://127.0.0.1:{port}", register)
     server.should_exit = True
     thread.join(timeout=10)
     register.close()
@@ -113,12 +128,22 @@ class Visit:
     """One browser tab with the checks every page must pass."""
 
     page: Page
+    demo: Demo
+    javascript: bool = True
     csp_violations: list[str] = field(default_factory=list)
+
+    def sign_in(self, role: str) -> None:
+        """Act as the demo account of ``role`` from now on."""
+        token = self.demo.summary.tokens[role]
+        self.page.context.set_extra_http_headers({"Authorization": f"Bearer {token}"})
 
     def check(self, name: str) -> None:
         """Accessibility (axe-core, WCAG 2.2 AA), CSP, and a screenshot kept as an artifact."""
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        assert self.csp_violations == [], f"CSP violations on {name}: {self.csp_violations}"
+        if not self.javascript:
+            return  # axe-core needs scripts; the same pages are checked with them on
         result: dict[str, Any] = self.page.evaluate(
             """async () => await axe.run(document, {
                 runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa',
@@ -132,24 +157,36 @@ class Visit:
             if v["impact"] in ("serious", "critical")
         ]
         assert serious == [], f"accessibility violations on {name}: {serious}"
-        assert self.csp_violations == [], f"CSP violations on {name}: {self.csp_violations}"
 
 
-@pytest.fixture
-def visit(browser: Browser, demo: Demo) -> Iterator[Visit]:
+def _open(browser: Browser, demo: Demo, *, javascript: bool) -> Visit:
     context = browser.new_context(
-        base_url=demo.base_url, ignore_https_errors=True, java_script_enabled=True
+        base_url=demo.base_url, ignore_https_errors=True, java_script_enabled=javascript
     )
     # Init scripts are injected by the browser itself, so the page's strict CSP still holds
     # for everything the page loads while axe-core is available to the checks.
     context.add_init_script(path=str(AXE))
     page = context.new_page()
-    tab = Visit(page)
+    tab = Visit(page, demo, javascript)
 
     def on_console(message: ConsoleMessage) -> None:
         if "Content Security Policy" in message.text:
             tab.csp_violations.append(message.text)
 
     page.on("console", on_console)
+    return tab
+
+
+@pytest.fixture
+def visit(browser: Browser, demo: Demo) -> Iterator[Visit]:
+    tab = _open(browser, demo, javascript=True)
     yield tab
-    context.close()
+    tab.page.context.close()
+
+
+@pytest.fixture
+def visit_without_js(browser: Browser, demo: Demo) -> Iterator[Visit]:
+    """A tab with JavaScript switched off: every page must still work."""
+    tab = _open(browser, demo, javascript=False)
+    yield tab
+    tab.page.context.close()

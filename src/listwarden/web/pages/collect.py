@@ -28,6 +28,7 @@ FIELD_IDS = {
     "role": "evidence-role",
     "occurred_on": "evidence-date",
     "list_id": "category",
+    "iao_approval": "iao-approval-by",
 }
 
 
@@ -93,17 +94,17 @@ def add_person(
     purpose: Text = "",
     given_name: Text = "",
     family_name: Text = "",
-    dob_day: Text = "",
-    dob_month: Text = "",
-    dob_year: Text = "",
+    dob_day: Annotated[str, Form(alias="dob-day")] = "",
+    dob_month: Annotated[str, Form(alias="dob-month")] = "",
+    dob_year: Annotated[str, Form(alias="dob-year")] = "",
     bcu: Text = "",
     iao_approval_by: Text = "",
     safeguarding_referral: Text = "",
     evidence_kind: Text = "",
     evidence_role: Text = "",
-    evidence_day: Text = "",
-    evidence_month: Text = "",
-    evidence_year: Text = "",
+    evidence_day: Annotated[str, Form(alias="evidence-day")] = "",
+    evidence_month: Annotated[str, Form(alias="evidence-month")] = "",
+    evidence_year: Annotated[str, Form(alias="evidence-year")] = "",
     evidence_description: Text = "",
     evidence_gang_related: Text = "",
 ) -> HTMLResponse:
