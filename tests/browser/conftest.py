@@ -21,7 +21,6 @@ from typing import Any
 import pytest
 import uvicorn
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
-
 from sqlalchemy import select
 
 from listwarden.bootstrap import Register, open_register

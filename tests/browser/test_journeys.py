@@ -25,9 +25,14 @@ def _give_reason(page: Page, purpose: str, justification: str = WHY) -> None:
 def _an_entry(demo: Demo, list_name: str, bcu: str = "CE") -> str:
     list_id = demo.summary.lists[list_name]
     with demo.register.uow.read_only() as session:
-        return session.scalars(
-            select(Entry.id).where(Entry.list_id == list_id, Entry.bcu == bcu).order_by(Entry.id)
-        ).first() or ""
+        return (
+            session.scalars(
+                select(Entry.id)
+                .where(Entry.list_id == list_id, Entry.bcu == bcu)
+                .order_by(Entry.id)
+            ).first()
+            or ""
+        )
 
 
 def test_each_role_has_its_own_dashboard(visit: Visit) -> None:
@@ -90,13 +95,14 @@ def test_entry_page_asks_why_first_then_shows_and_logs_one_consultation(
     page.get_by_role("button", name="Show the entry").click()
     expect(page.get_by_test_id("logged")).to_contain_text("recorded in the access log")
     name = page.get_by_role("heading", level=1).inner_text()
-    assert name and name not in why_page
+    assert name
+    assert name not in why_page
     expect(page.get_by_test_id("entry-summary")).to_contain_text("Central East")
     visit.check("entry-view")
     logged = demo.events("entry:consult", entry_id=entry_id, actor_id=officer)
     assert len(logged) == before + 1
     assert logged[-1].purpose == "gang_violence_reduction"
-    assert entry_id not in page.url or "justification" not in page.url
+    assert "justification" not in page.url
 
 
 def test_victim_entry_is_refused_for_enforcement_in_plain_words(visit: Visit, demo: Demo) -> None:
@@ -180,7 +186,7 @@ def test_adding_a_person_asks_the_category_first_then_the_evidence(
 def test_a_child_without_safeguards_is_refused_beside_the_fields(visit: Visit, demo: Demo) -> None:
     page = visit.page
     visit.sign_in("analyst")
-    collected_before = demo.events("entry:collect", actor_id=demo.user_id("analyst"))
+    collected_before = len(demo.events("entry:collect", actor_id=demo.user_id("analyst")))
     page.goto(f"/lists/{demo.summary.lists[MATRIX]}/add")
     page.get_by_label("Convicted").check()
     page.get_by_label("Gang violence reduction").check()
@@ -204,7 +210,7 @@ def test_a_child_without_safeguards_is_refused_beside_the_fields(visit: Visit, d
     # Each reason also stands beside its field, and nothing typed is lost.
     expect(page.locator("#iao-approval-by-error")).to_contain_text("needs IAO approval")
     expect(page.get_by_label("Given name")).to_have_value("Young")
-    assert demo.events("entry:collect", actor_id=demo.user_id("analyst")) == collected_before
+    assert len(demo.events("entry:collect", actor_id=demo.user_id("analyst"))) == collected_before
     visit.check("add-child-refused")
 
 
@@ -243,9 +249,7 @@ def test_auditor_searches_the_access_log_and_an_officer_is_refused(
     page.get_by_label("Operation").select_option("entry:collect")
     page.get_by_role("button", name="Search the log").click()
     expect(page.get_by_test_id("event-count")).to_contain_text("50 events")
-    expect(page.get_by_test_id("events").locator("tbody tr").first).to_contain_text(
-        "entry:collect"
-    )
+    expect(page.get_by_test_id("events").locator("tbody tr").first).to_contain_text("entry:collect")
     visit.check("access-log")
     visit.sign_in("officer")
     page.goto("/access-log")
