@@ -118,6 +118,22 @@ def demo(
         serve(host=settings.host, port=settings.port, insecure_http=False)
 
 
+@app.command("demo-code")
+def demo_code(
+    role: Annotated[str, typer.Argument(help="the demo account's role, e.g. officer")],
+    json_out: JsonOption = False,
+) -> None:
+    """Print the current second-factor code of a demo account (demo data directories only)."""
+    from listwarden.demo.accounts import current_code
+
+    settings = Settings.load()
+    code = run(lambda: current_code(settings, role))
+    if json_out:
+        emit_json({"role": role, "code": code})
+    else:
+        typer.echo(code)
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="address to listen on")] = None,

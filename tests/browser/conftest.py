@@ -20,7 +20,15 @@ from typing import Any
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
+import pyotp
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    expect,
+    sync_playwright,
+)
 from sqlalchemy import select
 
 from listwarden.bootstrap import Register, open_register
@@ -57,6 +65,8 @@ class Demo:
     summary: DemoSummary
     base_url: str
     register: Register
+    cookies: dict[str, list[Any]] = field(default_factory=dict)
+    """Each role signs in through the form once: a TOTP code is good only once."""
 
     def user_id(self, role: str) -> str:
         with self.register.uow.read_only() as session:
@@ -132,9 +142,26 @@ class Visit:
     csp_violations: list[str] = field(default_factory=list)
 
     def sign_in(self, role: str) -> None:
-        """Act as the demo account of ``role`` from now on."""
-        token = self.demo.summary.tokens[role]
-        self.page.context.set_extra_http_headers({"Authorization": f"Bearer {token}"})
+        """Act as the demo account of ``role`` from now on, signing in at most once per role."""
+        context = self.page.context
+        context.clear_cookies()
+        if role in self.demo.cookies:
+            context.add_cookies(self.demo.cookies[role])
+            return
+        self.fill_sign_in(role)
+        expect(self.page.get_by_role("heading", level=1)).to_have_text("Your work")
+        self.demo.cookies[role] = list(context.cookies())
+
+    def fill_sign_in(self, role: str, code: str | None = None) -> None:
+        """Sign in through the form with the demo account's password and its current code."""
+        account = self.demo.summary.accounts[role]
+        self.page.goto("/sign-in")
+        self.page.get_by_label("Account reference").fill(account.account)
+        self.page.get_by_label("Password", exact=True).fill(account.password)
+        self.page.get_by_label("Security code").fill(
+            code or pyotp.TOTP(account.totp_secret).now()
+        )
+        self.page.get_by_role("button", name="Sign in").click()
 
     def check(self, name: str) -> None:
         """Accessibility (axe-core, WCAG 2.2 AA), CSP, and a screenshot kept as an artifact."""

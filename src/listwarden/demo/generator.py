@@ -9,16 +9,19 @@ from __future__ import annotations
 import json
 import os
 import random
+import secrets
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 from rich.progress import Progress
 from sqlalchemy import select
 
 from listwarden.bootstrap import Register, open_register
+from listwarden.demo.accounts import ACCOUNTS_FILE
 from listwarden.demo.people import Person, make_person
 from listwarden.domain.access import Actor
 from listwarden.domain.bcu import BOROUGHS_BY_BCU
@@ -29,6 +32,7 @@ from listwarden.domain.vocabulary import Role
 from listwarden.services import grants, lists
 from listwarden.services.access import course_of
 from listwarden.services.entries import NewEntry, NewEvidence, NewIntelligence, add_entries
+from listwarden.services.signin import enrol_totp, set_password
 from listwarden.services.users import create_user, issue_token
 from listwarden.settings import Settings
 from listwarden.setup import initialise
@@ -66,6 +70,16 @@ SYNTHETIC_CHECKLIST = SocialMediaChecklist(
 )
 
 
+@dataclass(frozen=True)
+class DemoAccount:
+    """A demo user's sign-in for the web pages: synthetic, printed so anyone can try each role."""
+
+    account: str
+    name: str
+    password: str
+    totp_secret: str
+
+
 @dataclass
 class DemoSummary:
     home: str
@@ -79,6 +93,8 @@ class DemoSummary:
     under_18: int
     tokens: dict[str, str] = field(default_factory=dict)
     tokens_file: str = ""
+    accounts: dict[str, DemoAccount] = field(default_factory=dict)
+    accounts_file: str = ""
 
 
 def _band_and_score(rng: random.Random) -> tuple[str, int]:
@@ -345,10 +361,17 @@ def generate_demo(
             role.value: issue_token(uow=register.uow, user_id=actor.id)
             for role, actor in users.items()
         }
-        tokens_file = _write_tokens(settings.home, tokens)
-        return _summary(
+        tokens_file = _write_secret_json(settings.home / "demo-tokens.json", tokens)
+        accounts = _web_accounts(register, users)
+        accounts_file = _write_secret_json(
+            settings.home / ACCOUNTS_FILE,
+            {role: asdict(account) for role, account in accounts.items()},
+        )
+        summary = _summary(
             register, {MATRIX: matrix_id, VICTIMS: victims_id}, tokens, tokens_file, under_16
         )
+        summary.accounts, summary.accounts_file = accounts, accounts_file
+        return summary
     finally:
         register.close()
 
@@ -383,11 +406,24 @@ def _load(
             bar.advance(task, len(batch))
 
 
-def _write_tokens(home: Path, tokens: dict[str, str]) -> str:
-    path = home / "demo-tokens.json"
+def _web_accounts(register: Register, users: dict[Role, Actor]) -> dict[str, DemoAccount]:
+    """A password and an enrolled TOTP second factor for each demo user (for the web pages)."""
+    accounts = {}
+    with register.uow.read_only() as session:
+        names = {u.id: u.name for u in session.scalars(select(User))}
+    for role, actor in users.items():
+        password = secrets.token_urlsafe(12)
+        set_password(uow=register.uow, actor_id=None, user_id=actor.id, password=password)
+        uri = enrol_totp(uow=register.uow, actor_id=None, user_id=actor.id)
+        secret = parse_qs(urlsplit(uri).query)["secret"][0]
+        accounts[role.value] = DemoAccount(actor.id, names[actor.id], password, secret)
+    return accounts
+
+
+def _write_secret_json(path: Path, value: object) -> str:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
-        json.dump(tokens, handle, indent=2)
+        json.dump(value, handle, indent=2)
     return str(path.resolve())
 
 

@@ -9,6 +9,25 @@ from listwarden.demo.generator import MATRIX, DemoSummary
 from listwarden.settings import Settings
 
 
+def print_accounts(console: Console, summary: DemoSummary, url: str) -> None:
+    """The web address and a demo account per role: password and authenticator-app secret."""
+    console.print(f"\n[bold]Web pages: {url}/[/bold] (the certificate is self-signed)")
+    console.print(f"  Demo accounts, one per role (also in {summary.accounts_file}):")
+    for role, account in summary.accounts.items():
+        # Whole lines, never wrapped or cut: each is copied into a sign-in form.
+        console.print(
+            f"    {role:<17} account {account.account}  password {account.password}  "
+            f"TOTP secret {account.totp_secret}",
+            soft_wrap=True,
+            highlight=False,
+        )
+    console.print(
+        "  The second factor: add the TOTP secret to an authenticator app, or print the "
+        "current code with 'listwarden demo-code ROLE' (same LISTWARDEN_HOME).",
+        soft_wrap=True,
+    )
+
+
 def print_summary(summary: DemoSummary, settings: Settings) -> None:
     console = Console()
     matrix_total = summary.entries_by_list[MATRIX]
@@ -39,6 +58,7 @@ def print_summary(summary: DemoSummary, settings: Settings) -> None:
     console.print(f"  Key store (kept apart): {settings.resolved_keystore_url}")
     console.print(f"  Demo API tokens, one per role: {summary.tokens_file}")
     url = f"https://{settings.host}:{settings.port}"
+    print_accounts(console, summary, url)
     console.print(f"  API: {url}/api/v1 (OpenAPI at {url}/api/v1/openapi.json)")
     console.print(
         '  Try: curl -k -H "Authorization: Bearer $(jq -r .officer '

@@ -10,31 +10,31 @@ from fastapi import Depends, Request
 
 from listwarden.domain.access import Actor
 from listwarden.domain.errors import ListwardenError
-from listwarden.services.users import authenticate_token
-from listwarden.web.deps import ActorDep, get_uow
+from listwarden.web.deps import ActorDep, OptionalActorDep, csrf_token
 from listwarden.web.pages.errors import sentence
 
 
-def _csrf_for(request: Request) -> str:
-    return ""
+def _remember(request: Request, actor: Actor) -> Actor:
+    request.state.actor = actor
+    request.state.csrf_token = csrf_token(request) or ""
+    return actor
 
 
 def signed_in(request: Request, actor: ActorDep) -> Actor:
-    """The page's actor; the layout reads it (and the CSRF token for its forms) from the request."""
-    request.state.actor = actor
-    request.state.csrf_token = _csrf_for(request)
-    return actor
+    """The page's actor; the layout reads it (and the CSRF token for its forms) from the request.
+
+    ``ActorDep`` accepts the session cookie and refuses an unsafe request without the session's
+    CSRF token, so every form a page posts is checked before its route runs.
+    """
+    return _remember(request, actor)
 
 
 PageActor = Annotated[Actor, Depends(signed_in)]
 
 
-def maybe_signed_in(request: Request) -> Actor | None:
+def maybe_signed_in(request: Request, actor: OptionalActorDep) -> Actor | None:
     """The signed-in actor for a page anyone may see, or None when no credential is sent."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        return None
-    return signed_in(request, authenticate_token(uow=get_uow(request), token=token.strip()))
+    return None if actor is None else _remember(request, actor)
 
 
 MaybeActor = Annotated[Actor | None, Depends(maybe_signed_in)]

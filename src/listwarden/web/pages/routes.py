@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from listwarden.web.pages import access_log, collect, entries, home, lists, reviews
+from listwarden.web.pages import access_log, collect, entries, home, lists, reviews, signin
 
 pages_router = APIRouter(include_in_schema=False)
-for module in (home, lists, entries, collect, reviews, access_log):
+for module in (signin, home, lists, entries, collect, reviews, access_log):
     pages_router.include_router(module.router)
