@@ -275,7 +275,7 @@ def test_entry_view_page_load_time(visit: Visit, demo: Demo) -> None:
     list_id = demo.summary.lists[MATRIX]
     with demo.register.uow.read_only() as session:
         entries = session.scalars(
-            select(Entry.id).where(Entry.list_id == list_id, Entry.bcu == "CE").limit(40)
+            select(Entry.id).where(Entry.list_id == list_id, Entry.bcu == "CE").limit(30)
         ).all()
     timings = []
     for entry_id in entries:
