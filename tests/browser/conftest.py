@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyotp
 import pytest
 import uvicorn
-import pyotp
 from playwright.sync_api import (
     Browser,
     ConsoleMessage,
@@ -158,9 +158,7 @@ class Visit:
         self.page.goto("/sign-in")
         self.page.get_by_label("Account reference").fill(account.account)
         self.page.get_by_label("Password", exact=True).fill(account.password)
-        self.page.get_by_label("Security code").fill(
-            code or pyotp.TOTP(account.totp_secret).now()
-        )
+        self.page.get_by_label("Security code").fill(code or pyotp.TOTP(account.totp_secret).now())
         self.page.get_by_role("button", name="Sign in").click()
 
     def check(self, name: str) -> None:
