@@ -20,13 +20,14 @@ from listwarden.domain.errors import AccessDenied
 from listwarden.domain.sharing import SharingNotPermitted
 from listwarden.services import sharing
 from listwarden.services.disclosures import Status, approve_disclosure, request_disclosure
+from listwarden.services.entries import NewEvidence, NewIntelligence
 from listwarden.store.tables import (
     DisclosureEntryRow,
     DisclosureRequestRow,
     DisclosureRow,
     Event,
 )
-from tests.factories import add_person
+from tests.factories import add_person, authorised_list
 from tests.sharing_world import (
     approved_agreement,
     new_recipient,
@@ -282,3 +283,102 @@ def test_a_requester_may_disclose_only_what_they_may_reach(register: Register) -
     assert refused.value.policy == "officers-and-analysts-act-only-in-their-own-bcus"
     with pytest.raises(AccessDenied):
         request_disclosure(uow=register.uow, actor=world.cast.officer, ask=world.ask())
+
+
+def test_intelligence_goes_to_a_non_statutory_body_only_under_an_approved_permission(
+    register: Register, tmp_path: Path
+) -> None:
+    world = sharing_world(register)
+    uow, cast = register.uow, world.cast
+    graded = NewIntelligence(
+        grading="2B C",
+        handling_conditions="not to be shared onward",
+        source_type="police",
+        source_ref="SRC-41",
+        text="seen carrying a blade at the estate",
+        reported_on=uow.today(),
+    )
+    robbery = NewEvidence(
+        kind="offence",
+        role="perpetrator",
+        occurred_on=uow.today(),
+        description="robbery at the station",
+    )
+    entry = add_person(
+        register,
+        cast,
+        world.matrix,
+        n=30,
+        band="red",
+        score=44,
+        intelligence=[graded],
+        evidence=[robbery],
+    )
+    charity, identity = new_recipient(
+        register,
+        cast,
+        world.iru2,
+        "Youth Charity",
+        kind="non_statutory",
+        statutory_function=None,
+        organisation_type="charity",
+    )
+    wanted = ["entry_id", "intelligence_text", "intelligence_grading", "evidence_summary"]
+    changes = {"fields": wanted, "honours_handling_conditions": True}
+    ask = replace(
+        world.ask([entry]),
+        recipient_id=charity,
+        fields=wanted,
+        entry_justifications={entry: "mentoring referral for this young man"},
+    )
+    # Without a permission, intelligence never goes to a non-statutory body.
+    plain = approved_agreement(register, cast, [charity], **changes)
+    with pytest.raises(SharingNotPermitted) as refused:
+        request_disclosure(uow=uow, actor=cast.analyst, ask=replace(ask, agreement_id=plain))
+    assert codes(refused) == {"intelligence-not-permitted"}
+    # A permission must itself be approved, explicitly, by the approving IRU officer.
+    why = "the charity's intervention workers need the intelligence to manage risk"
+    permitted = sharing.draft_agreement(
+        uow=uow,
+        actor=cast.iao,
+        terms=terms([charity], uow.today(), intelligence_justification=why, **changes),
+    )
+    with pytest.raises(SharingNotPermitted) as refused:
+        sharing.approve_agreement(uow=uow, actor=cast.iru, agreement_id=permitted)
+    assert codes(refused) == {"intelligence-permission-not-approved"}
+    sharing.approve_agreement(
+        uow=uow, actor=cast.iru, agreement_id=permitted, approve_intelligence_permission=True
+    )
+    outcome = request_disclosure(
+        uow=uow, actor=cast.analyst, ask=replace(ask, agreement_id=permitted)
+    )
+    assert outcome.package is not None
+    members = open_package(identity, outcome.package, tmp_path)
+    [row] = json.loads(members["disclosure.json"])["rows"]
+    assert row["intelligence_text"] == ["seen carrying a blade at the estate"]
+    assert row["intelligence_grading"] == ["2B C"]
+    assert "robbery at the station" in row["evidence_summary"]
+    manifest = json.loads(members["manifest.json"])
+    assert manifest["handling_conditions"] == [
+        {"row": 0, "conditions": ["not to be shared onward"]}
+    ]
+
+
+def test_nothing_is_disclosed_from_a_suspended_list(register: Register) -> None:
+    world = sharing_world(register)
+    uow = register.uow
+    short = authorised_list(
+        register, world.cast, name="Short review", review_on=uow.today() + timedelta(days=10)
+    )
+    entry = add_person(register, world.cast, short, n=40, band="red", score=33)
+    assert request_disclosure(uow=uow, actor=world.cast.analyst, ask=world.ask([entry])).package
+    real = uow.clock
+    uow.clock = lambda: real() + timedelta(days=11)  # the DPIA review has passed: suspended
+    try:
+        with pytest.raises(SharingNotPermitted) as refused:
+            request_disclosure(uow=uow, actor=world.cast.analyst, ask=world.ask([entry]))
+    finally:
+        uow.clock = real
+    assert {(r.code, r.field) for r in refused.value.reasons} == {
+        ("list-suspended", f"entries.{entry}")
+    }
