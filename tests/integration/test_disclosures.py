@@ -16,7 +16,7 @@ from pyrage import x25519
 from sqlalchemy import select
 
 from listwarden.bootstrap import Register
-from listwarden.domain.errors import AccessDenied
+from listwarden.domain.errors import AccessDenied, InvalidInput
 from listwarden.domain.sharing import SharingNotPermitted
 from listwarden.services import sharing
 from listwarden.services.disclosures import Status, approve_disclosure, request_disclosure
@@ -382,3 +382,41 @@ def test_nothing_is_disclosed_from_a_suspended_list(register: Register) -> None:
     assert {(r.code, r.field) for r in refused.value.reasons} == {
         ("list-suspended", f"entries.{entry}")
     }
+
+
+def test_recipients_are_typed_keyed_and_approved_by_another_iru_officer(
+    register: Register,
+) -> None:
+    world = sharing_world(register)
+    uow, cast = register.uow, world.cast
+    with pytest.raises(InvalidInput) as bad:
+        sharing.register_recipient(
+            uow=uow,
+            actor=cast.iru,
+            name="Keyless Council",
+            kind="statutory",
+            notice_contact="ig@council.example",
+            age_public_key="ssh-ed25519 AAAA",
+        )
+    assert {r.code for r in bad.value.reasons} == {"age-key-invalid", "statutory-function-missing"}
+    key = str(x25519.Identity.generate().to_public())
+    fresh = sharing.register_recipient(
+        uow=uow,
+        actor=cast.iru,
+        name="Fresh Council",
+        kind="statutory",
+        statutory_function="education",
+        notice_contact="ig@council.example",
+        age_public_key=key,
+    )
+    with pytest.raises(AccessDenied) as own:
+        sharing.approve_recipient(uow=uow, actor=cast.iru, recipient_id=fresh)
+    assert own.value.policy == "nobody-approves-their-own-request"
+    draft = sharing.draft_agreement(uow=uow, actor=cast.iao, terms=terms([fresh], uow.today()))
+    with pytest.raises(SharingNotPermitted) as refused:
+        sharing.approve_agreement(uow=uow, actor=cast.iru, agreement_id=draft)
+    assert codes(refused) == {"recipient-not-approved"}
+    sharing.approve_recipient(uow=uow, actor=world.iru2, recipient_id=fresh)
+    sharing.approve_agreement(uow=uow, actor=cast.iru, agreement_id=draft)
+    listed = {r.id: r for r in sharing.list_recipients(uow=uow, actor=cast.analyst)}
+    assert listed[fresh].approved_by == world.iru2.id
