@@ -212,8 +212,13 @@ class Authoriser:
         facts, now = self.facts(list_id), self.uow.now()
         if facts.grant_id is None or _recently(facts.last_used_at, now):
             return
+        # No session synchronisation: a disclosure's session holds thousands of loaded rows,
+        # and evaluating the criteria against each of them costs more than the update.
         self.session.execute(
-            update(Grant).where(Grant.id == facts.grant_id).values(last_used_at=now)
+            update(Grant)
+            .where(Grant.id == facts.grant_id)
+            .values(last_used_at=now)
+            .execution_options(synchronize_session=False)
         )
         self._lists[list_id] = replace(facts, last_used_at=now)
 

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from listwarden.auditlog.sealing import EventRef
@@ -314,21 +314,23 @@ def _store_request(
         row_id = str(uuid.uuid4())
         text = (ask.entry_justifications.get(entry_id) or "").strip()
         entry_rows.append(
-            DisclosureEntryRow(
-                id=row_id,
-                request_id=request_id,
-                position=position,
-                entry_id=entry_id,
-                subject_id=entry.subject_id,
-                list_id=entry.list_id,
-                justification_ct=uow.cipher.seal(
+            {
+                "id": row_id,
+                "request_id": request_id,
+                "position": position,
+                "entry_id": entry_id,
+                "subject_id": entry.subject_id,
+                "list_id": entry.list_id,
+                "fingerprint": None,
+                "justification_ct": uow.cipher.seal(
                     entry.subject_id, "disclosure_entries", row_id, "justification", text
                 )
                 if text
                 else None,
-            )
+            }
         )
-    session.add_all(entry_rows)
+    if entry_rows:
+        session.execute(insert(DisclosureEntryRow), entry_rows)
     outcome = Outcome.REFUSED if status == Status.REFUSED else Outcome.DONE
     detail = ",".join(row.reasons) if status == Status.REFUSED else status
     _request_event(session, uow, row, actor_id, outcome, detail, justification=ask.justification)
@@ -420,12 +422,16 @@ def _disclose(
         master_key=attribution_key(uow),
     )
     prints = {mark.entry_id: mark.fingerprint for mark in sealed.record.rows}
-    named = session.scalars(
-        select(DisclosureEntryRow).where(DisclosureEntryRow.request_id == request_id)
+    named = session.execute(
+        select(
+            DisclosureEntryRow.id, DisclosureEntryRow.entry_id, DisclosureEntryRow.position
+        ).where(DisclosureEntryRow.request_id == request_id)
     ).all()
-    by_entry = {n.entry_id: n for n in named}
-    for n in named:
-        n.fingerprint = prints.get(n.entry_id)
+    position = {entry_id: n for _id, entry_id, n in named}
+    session.execute(
+        update(DisclosureEntryRow).execution_options(synchronize_session=False),
+        [{"id": row_id, "fingerprint": prints.get(entry_id)} for row_id, entry_id, _n in named],
+    )
     columns = sorted(f.value for f in sealed.record.fields)
     session.add(
         DisclosureRow(
@@ -459,7 +465,7 @@ def _disclose(
                 purpose=ask.purpose,
                 recipient_id=recipient.id,
                 result_count=len(decision.entry_ids),
-                reason=f"{reference} row {by_entry[entry_id].position}",
+                reason=f"{reference} row {position[entry_id]}",
                 justification=(ask.entry_justifications.get(entry_id) or ask.justification),
                 log=log,
             )
