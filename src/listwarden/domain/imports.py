@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Union
 
 from listwarden.domain.bcu import BCU_OF_BOROUGH, require_bcu
@@ -27,7 +28,7 @@ from listwarden.domain.grading import parse_grading
 from listwarden.domain.import_mapping import ColumnMapping, IntelligenceColumns
 from listwarden.domain.vocabulary import Category, SourceType
 
-Cell = Union[str, int, float, bool, date, datetime, time, timedelta, None]  # noqa: UP007 - a runtime alias
+Cell = Union[str, int, float, bool, date, datetime, time, timedelta, None]  # noqa: UP007 - runtime
 """A cell as a reader gives it: text from CSV; typed values from a spreadsheet."""
 
 LEGACY_REVIEW_DAYS = 30
@@ -75,7 +76,12 @@ def parse_date(value: Cell, formats: tuple[str, ...]) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
-    text = cell_text(value)
+    return _text_date(cell_text(value), formats)
+
+
+@lru_cache(maxsize=65_536)
+def _text_date(text: str, formats: tuple[str, ...]) -> date | None:
+    # A list repeats its dates (births, reports) often, and strptime is slow: parse each once.
     for fmt in formats:
         try:
             return datetime.strptime(text, fmt).date()

@@ -434,15 +434,19 @@ def _insert(
     *,
     import_id: str | None = None,
 ) -> list[str]:
+    # Core inserts of whole rows (absent values as NULL): one executemany per table, where the
+    # ORM's bulk insert would split a batch wherever the optional columns change.
     now, today = uow.now(), uow.today()
     new_subjects = [p for p in prepared if p.new_subject]
     if new_subjects:
         uow.cipher.new_subject_keys([p.subject_id for p in new_subjects])
     if new_subjects:
-        session.execute(insert(Subject), [_subject_row(uow, p) for p in new_subjects])
-        session.execute(insert(MonitoringRecord), [_monitoring_row(uow, p) for p in new_subjects])
+        session.execute(insert(Subject.__table__), [_subject_row(uow, p) for p in new_subjects])
+        session.execute(
+            insert(MonitoringRecord.__table__), [_monitoring_row(uow, p) for p in new_subjects]
+        )
     session.execute(
-        insert(Entry),
+        insert(Entry.__table__),
         [
             {
                 "id": p.entry_id,
@@ -481,14 +485,14 @@ def _insert(
         for e in p.item.evidence
     ]
     if evidence:
-        session.execute(insert(EvidenceItem), evidence)
+        session.execute(insert(EvidenceItem.__table__), evidence)
     intelligence = [
         i.row(uow, subject_id=p.subject_id, entry_id=p.entry_id, actor_id=actor.id)
         for p in prepared
         for i in p.item.intelligence
     ]
     if intelligence:
-        session.execute(insert(IntelligenceItem), intelligence)
+        session.execute(insert(IntelligenceItem.__table__), intelligence)
     add_events(
         session,
         [
