@@ -66,6 +66,10 @@ class AccessAction(StrEnum):
     MONITORING_READ = "monitoring:read"
     LOG_READ = "log:read"
     USER_MANAGE = "user:manage"
+    COMPLIANCE_READ = "compliance:read"
+    EQUALITY_REPORT = "equality:report"
+    GUIDANCE_APPROVE = "guidance:approve"
+    AUDIT_CONDUCT = "audit:conduct"
 
 
 @dataclass(frozen=True)

@@ -650,3 +650,6 @@ class QuarantineRow(Base):
     source_row: Mapped[int] = mapped_column(Integer)
     reasons: Mapped[list[str]] = mapped_column(default=list)
     row_ct: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+from listwarden.store import oversight_tables  # noqa: E402, F401 - registers law 12 tables on Base

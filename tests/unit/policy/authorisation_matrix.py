@@ -142,6 +142,10 @@ REGISTER_ACTIONS: dict[str, str] = {
     "recipient:approve":           "N   N   N     Y   N       N       N        N       N",
     "sharing:read":                "Y   Y   N     Y   Y       N       N        Y       N",
     "sharing:review":              "N   Y   N     Y   N       N       N        Y       N",
+    "compliance:read":             "Y   Y   Y     N   N       N       N        Y       N",
+    "equality:report":             "N   Y   N     N   N       N       Y        N       N",
+    "guidance:approve":            "N   Y   Y     N   N       N       N        N       N",
+    "audit:conduct":               "N   N   N     N   N       N       N        Y       N",
 }
 
 # Law 2, for an entry's category and the purpose class it is consulted for (by a role that may
