@@ -276,7 +276,7 @@ def test_a_forbid_that_errors_at_run_time_refuses_rather_than_being_skipped(
     assert decision.policy_ids == ("policy-evaluation-error",)
     assert decision.reasons == ("a policy could not be evaluated for this request",)
     assert decision.errors == (
-        "error while evaluating policy `policy20`: integer overflow while attempting to add "
+        "error while evaluating policy `policy24`: integer overflow while attempting to add "
         "the values `9223372036854775807` and `1`",
     )
 
