@@ -209,6 +209,7 @@ app.add_typer(__import__("listwarden.cli_retention").cli_retention.retention_app
 app.add_typer(__import__("listwarden.cli_access").cli_access.access_app, name="access")
 app.add_typer(__import__("listwarden.cli_users").cli_users.users_app, name="users")
 app.add_typer(__import__("listwarden.cli_share").cli_share.share_app, name="share")
+app.add_typer(__import__("listwarden.cli_report").cli_report.report_app, name="report")
 
 
 def main() -> None:

@@ -109,6 +109,10 @@ class Operation(StrEnum):
     USER_UNLOCK = "user:unlock"
     USER_DISABLE = "user:disable"
     TOKEN_ISSUE = "token:issue"  # noqa: S105 - an event name, not a secret
+    GUIDANCE_APPROVE = "guidance:approve"
+    AUDIT_OPEN = "audit:open"
+    AUDIT_CLOSE = "audit:close"
+    REPORT_SIGN = "report:sign"
 
 
 class Outcome(StrEnum):

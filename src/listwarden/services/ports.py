@@ -30,6 +30,8 @@ class FieldCipher(Protocol):
 
     def destroy_quarantine_key(self, import_id: str) -> None: ...
 
+    def open_monitoring(self, record_id: str, field: str, blob: bytes) -> str: ...
+
 
 class CredentialSealer(Protocol):
     """Seals the account credentials that must be read back, such as TOTP shared secrets."""

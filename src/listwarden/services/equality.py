@@ -1,0 +1,232 @@
+"""Equality monitoring (law 9): aggregate figures from the monitoring records, for the equality
+analysts and the DPO only, with month-end snapshots for trends.
+
+Each monitoring record is opened under the equality key once, however many lists its person is
+on, and reduced at once to the report's groups; nothing about a person leaves this module. An
+entry whose person has no monitoring record is counted as unknown, never dropped.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from listwarden.domain.access import Actor
+from listwarden.domain.bcu import require_bcu
+from listwarden.domain.equality import (
+    UNDER_18,
+    AgeBand,
+    Basis,
+    Dimension,
+    EqualitySnapshot,
+    Figures,
+    GroupChange,
+    GroupTally,
+    MonitoringRecord,
+    PopulationBaseline,
+    age_band_from_birth_month,
+    area_figures,
+    breakdown_figures,
+    change_since,
+    figures,
+    tally,
+)
+from listwarden.domain.errors import Conflict, InvalidInput, Reason
+from listwarden.domain.monitoring import IdentityCode, SelfDefinedEthnicity
+from listwarden.domain.vocabulary import Band, Category
+from listwarden.policy.engine import AccessAction
+from listwarden.services.access import require_on_register
+from listwarden.services.unit_of_work import UnitOfWork
+from listwarden.store.oversight_tables import EqualitySnapshotRow
+from listwarden.store.tables import Entry
+from listwarden.store.tables import MonitoringRecord as MonitoringRow
+
+PAGE = 5000
+Progress = Callable[[int], None]
+_UNKNOWN = (AgeBand.UNKNOWN, IdentityCode.IC9, SelfDefinedEthnicity.NOT_STATED)
+
+
+def _require(uow: UnitOfWork, actor: Actor | None) -> None:
+    if actor is not None:
+        require_on_register(uow=uow, actor=actor, action=AccessAction.EQUALITY_REPORT)
+
+
+def current_tallies(
+    *,
+    uow: UnitOfWork,
+    actor: Actor | None,
+    on: date | None = None,
+    progress: Progress | None = None,
+) -> dict[Basis, GroupTally]:
+    """Counts by group on both bases, with every breakdown, for every entry on every list."""
+    _require(uow, actor)
+    day = on or uow.today()
+    opened: dict[str, tuple[AgeBand, IdentityCode, SelfDefinedEthnicity]] = {}
+    cells: Counter[MonitoringRecord] = Counter()
+    after, done = "", 0
+    open_field = uow.cipher.open_monitoring
+    while True:
+        with uow.read_only() as session:
+            rows = session.execute(
+                select(
+                    Entry.id,
+                    Entry.list_id,
+                    Entry.category,
+                    Entry.bcu,
+                    Entry.band,
+                    MonitoringRow.id.label("record_id"),
+                    MonitoringRow.identity_code_ct,
+                    MonitoringRow.self_defined_ethnicity_ct,
+                    MonitoringRow.birth_month_ct,
+                )
+                .outerjoin(MonitoringRow, MonitoringRow.subject_id == Entry.subject_id)
+                .where(Entry.id > after)
+                .order_by(Entry.id)
+                .limit(PAGE)
+            ).all()
+        if not rows:
+            break
+        for r in rows:
+            if r.record_id is None:
+                values = _UNKNOWN
+            else:
+                values = opened.get(r.record_id)  # type: ignore[assignment]
+                if values is None:
+                    born = open_field(r.record_id, "birth_month", r.birth_month_ct)
+                    values = opened[r.record_id] = (
+                        age_band_from_birth_month(int(born[:4]), int(born[5:7]), day),
+                        IdentityCode(open_field(r.record_id, "identity_code", r.identity_code_ct)),
+                        SelfDefinedEthnicity(
+                            open_field(
+                                r.record_id, "self_defined_ethnicity", r.self_defined_ethnicity_ct
+                            )
+                        ),
+                    )
+            cells[
+                MonitoringRecord(
+                    r.list_id,
+                    Category(r.category),
+                    r.bcu,
+                    Band(r.band) if r.band else None,
+                    *values,
+                )
+            ] += 1
+        after, done = rows[-1].id, done + len(rows)
+        if progress is not None:
+            progress(done)
+    return tally(cells.items())
+
+
+@dataclass(frozen=True)
+class EqualityReport:
+    """Figures for one basis: the area rows, each breakdown, under 16 and under 18, the change
+    since the last snapshot, and the monthly totals by group for trends."""
+
+    generated_at: datetime
+    basis: str
+    scope: str
+    baseline: str
+    areas: list[Figures]
+    breakdowns: dict[str, list[Figures]]
+    children: list[Figures]
+    change: list[GroupChange]
+    trend_months: list[str] = field(default_factory=list)
+    trend: dict[str, list[int]] = field(default_factory=dict)
+
+
+def equality_report(
+    *,
+    uow: UnitOfWork,
+    actor: Actor | None,
+    baseline: PopulationBaseline,
+    basis: Basis = Basis.SELF_DEFINED,
+    bcu: str | None = None,
+    tallies: dict[Basis, GroupTally] | None = None,
+) -> EqualityReport:
+    """The equality report, force-wide with every BCU, or for one BCU against its residents."""
+    _require(uow, actor)
+    one = (tallies or current_tallies(uow=uow, actor=None))[basis]
+    snapshots = stored_snapshots(uow=uow, actor=None)
+    scope = "force"
+    if bcu is None:
+        areas = list(area_figures(one, baseline))
+        population = baseline.population()
+        dims = {
+            d.value: list(breakdown_figures(one, d, baseline))
+            for d in Dimension
+            if d != Dimension.BCU
+        }
+        counts_of = None
+    else:
+        scope = require_bcu(bcu)
+        population = baseline.population(scope)
+        areas = [figures(scope, one.counts(Dimension.BCU, scope), population)]
+        dims = {}
+        counts_of = scope
+    children = [
+        figures("under_16", one.counts(Dimension.AGE, AgeBand.UNDER_16.value), population),
+        figures("under_18", one.counts(Dimension.AGE, *(a.value for a in UNDER_18)), population),
+    ] if counts_of is None else []  # fmt: skip
+    current = EqualitySnapshot("0000-01", {basis: one})
+    previous = snapshots[-1] if snapshots else None
+    change = list(
+        change_since(
+            previous,
+            current,
+            basis=basis,
+            dimension=None if counts_of is None else Dimension.BCU,
+            key=counts_of or "",
+        )
+    )
+    months = [s.month for s in snapshots]
+    trend: dict[str, list[int]] = {}
+    for s in snapshots:
+        t = s.tallies[basis]
+        counts = t.by_group if counts_of is None else t.counts(Dimension.BCU, counts_of)
+        for group, n in counts.items():
+            trend.setdefault(group.value, []).append(n)
+    return EqualityReport(
+        uow.now(), basis.value, scope, baseline.source, areas, dims, children, change, months, trend
+    )
+
+
+def take_snapshot(
+    *,
+    uow: UnitOfWork,
+    actor: Actor | None,
+    month: str,
+    tallies: dict[Basis, GroupTally] | None = None,
+) -> EqualitySnapshot:
+    """Store the month-end aggregate counts for ``month`` (YYYY-MM), once."""
+    _require(uow, actor)
+    snapshot = EqualitySnapshot(month, tallies or current_tallies(uow=uow, actor=None))
+    with uow.transaction() as session:
+        if session.get(EqualitySnapshotRow, month) is not None:
+            raise Conflict(
+                f"the equality snapshot for {month} is already taken",
+                reasons=[Reason("snapshot-exists", month, "month")],
+            )
+        session.add(EqualitySnapshotRow(month=month, body=snapshot.to_json(), taken_at=uow.now()))
+    return snapshot
+
+
+def stored_snapshots(*, uow: UnitOfWork, actor: Actor | None) -> list[EqualitySnapshot]:
+    """Every stored month-end snapshot, oldest first."""
+    _require(uow, actor)
+    with uow.read_only() as session:
+        rows = session.scalars(select(EqualitySnapshotRow).order_by(EqualitySnapshotRow.month))
+        return [EqualitySnapshot.from_json(r.body) for r in rows]
+
+
+def parse_basis(value: str) -> Basis:
+    try:
+        return Basis(value)
+    except ValueError:
+        raise InvalidInput(
+            f"unknown basis {value!r}",
+            reasons=[Reason("invalid-basis", "one of: " + ", ".join(Basis), "basis")],
+        ) from None
