@@ -1,0 +1,111 @@
+"""``listwarden report`` as a person uses it: every format, the signed monthly report, refusals."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.functional.test_cli import cli
+
+BASELINE = Path(__file__).parents[2] / ".." / "shared" / "data"
+CENSUS = BASELINE / "census2011_london_boroughs_ethnic_group.csv"
+
+
+@pytest.fixture(scope="module")
+def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("report") / "home"
+    done = cli(home, "demo", "--no-serve", "--json", "--subjects", "120", "--seed", "3")
+    assert done.returncode == 0, done.stderr
+    return home
+
+
+def test_the_compliance_report_in_every_format(demo_home: Path, tmp_path: Path) -> None:
+    done = cli(demo_home, "report", "compliance", "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    statuses = {c["id"]: c["status"] for c in report["checks"]}
+    assert statuses["guidance-missing"] == "fail"
+    assert statuses["disclosures-outside-agreement"] == "not_yet_evidenced"
+    assert {s["key"] for s in report["steps"]} >= {"dpia", "audits", "access_log"}
+
+    html = cli(
+        demo_home, "report", "compliance", "--format", "html", "--out", str(tmp_path / "c.html")
+    )
+    assert html.returncode == 0, html.stderr
+    page = (tmp_path / "c.html").read_text(encoding="utf-8")
+    assert page.startswith("<!doctype html>")
+    assert '<svg xmlns="http://www.w3.org/2000/svg"' in page and "guidance-missing" in page
+
+    rows = list(
+        csv.DictReader(
+            io.StringIO(cli(demo_home, "report", "compliance", "--format", "csv").stdout)
+        )
+    )
+    assert {r["check"] for r in rows} == set(statuses)
+
+    pdf = cli(
+        demo_home,
+        "report",
+        "compliance",
+        "--bcu",
+        "CE",
+        "--format",
+        "pdf",
+        "--out",
+        str(tmp_path / "c.pdf"),
+    )
+    assert pdf.returncode == 0, pdf.stderr
+    assert (tmp_path / "c.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_the_monthly_report_is_signed_and_verifies(demo_home: Path, tmp_path: Path) -> None:
+    out = tmp_path / "monthly.json"
+    done = cli(demo_home, "report", "monthly", "--month", "2026-10", "--json", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    checked = cli(demo_home, "report", "verify", str(out))
+    assert checked.returncode == 0, checked.stderr
+    assert "verifies" in checked.stdout
+    document = json.loads(out.read_text(encoding="utf-8"))
+    document["body"]["steps"][0]["failing"] = []
+    document["body"]["counts"]["fail"] = 0
+    out.write_text(json.dumps(document), encoding="utf-8")
+    tampered = cli(demo_home, "report", "verify", str(out))
+    assert tampered.returncode == 7
+    assert tampered.stderr.strip().splitlines() == [
+        "listwarden: error: the report for 2026-10 does not match its signature: the body was altered"
+    ]
+
+
+def test_the_equality_report_is_for_equality_analysts_and_the_dpo(demo_home: Path) -> None:
+    tokens = json.loads((demo_home / "demo-tokens.json").read_text(encoding="utf-8"))
+    env = {"LISTWARDEN_CENSUS_BASELINE": str(CENSUS)}
+    refused = cli(demo_home, "report", "equality", "--token", tokens["officer"], "--json", **env)
+    assert refused.returncode == 5
+    assert refused.stderr.startswith("listwarden: error: ")
+    done = cli(
+        demo_home, "report", "equality", "--token", tokens["equality_analyst"], "--json", **env
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["areas"][0]["label"] == "force"
+    assert report["areas"][0]["total"] > 0
+    html = cli(demo_home, "report", "equality", "--token", tokens["dpo"], **env)
+    assert html.returncode == 0, html.stderr
+    assert 'aria-labelledby="disparity-title disparity-desc"' in html.stdout
+
+
+def test_bad_input_is_one_plain_line(demo_home: Path) -> None:
+    bad = cli(demo_home, "report", "compliance", "--format", "docx")
+    assert (bad.returncode, bad.stderr.strip()) == (
+        2,
+        "listwarden: error: unknown format 'docx': format: one of: html, pdf, json, csv",
+    )
+    no_bcu = cli(demo_home, "report", "compliance", "--bcu", "ZZ", "--json")
+    assert no_bcu.returncode == 2 and "Traceback" not in no_bcu.stderr
+    no_baseline = cli(demo_home, "report", "equality", "--token", "x", "--json")
+    assert no_baseline.returncode == 2
+    assert "no census baseline configured" in no_baseline.stderr
