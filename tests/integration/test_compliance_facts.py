@@ -6,7 +6,7 @@ from dataclasses import fields
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 
 from listwarden.auditlog.signer import create_witness_key_file
 from listwarden.bootstrap import Register
@@ -15,9 +15,12 @@ from listwarden.domain.social_media import SocialMediaChecklist
 from listwarden.services import grants
 from listwarden.services.audit import cosign_checkpoint
 from listwarden.services.compliance_facts import gather_facts
+from listwarden.services.disclosures import request_disclosure
 from listwarden.services.entries import NewIntelligence, add_intelligence
 from listwarden.services.nominals import record_determination
 from listwarden.store.tables import (
+    AgreementRow,
+    DisclosureRow,
     Entry,
     IntelligenceItem,
     MonitoringRecord,
@@ -27,12 +30,11 @@ from listwarden.store.tables import (
 )
 from tests.factories import Cast, add_person, authorised_list, make_cast
 from tests.integration.auditlog.conftest import as_attacker, attach
+from tests.sharing_world import sharing_world
 
 PURPOSE = "gang_violence_reduction"
 # The capabilities the register does not have yet: these facts alone may stay unknown.
 ABSENT = {
-    "disclosures_outside_agreement",
-    "agreements_expired_but_used",
     "open_loss_findings",
     "overdue_subject_rights_requests",
     "frameworks_active_without_equality_trial",
@@ -206,3 +208,25 @@ def test_log_facts_follow_tampering_and_cosignatures(register: Register, tmp_pat
     assert "checkpoint-cosigned-recently" not in _failing(cosigned)
     as_attacker(register, "UPDATE events SET reason = 'rewritten' WHERE id = 1")
     assert gather_facts(uow=register.uow).log_verified is False
+
+
+def test_sharing_facts_follow_disclosures_and_their_agreements(register: Register) -> None:
+    world = sharing_world(register)
+    request_disclosure(uow=register.uow, actor=world.cast.analyst, ask=world.ask())
+    clean = gather_facts(uow=register.uow, verify_log=False)
+    assert (clean.disclosures_outside_agreement, clean.agreements_expired_but_used) == ((), ())
+    with register.uow.transaction() as session:  # what an import or a hand edit could leave
+        sent = session.scalars(select(DisclosureRow)).one()
+        session.execute(
+            update(DisclosureRow)
+            .where(DisclosureRow.id == sent.id)
+            .values(fields=[*sent.fields, "address"])
+        )
+        session.execute(
+            update(AgreementRow)
+            .where(AgreementRow.id == world.agreement)
+            .values(valid_until=sent.created_on - timedelta(days=1))
+        )
+    facts = gather_facts(uow=register.uow, verify_log=False)
+    assert facts.disclosures_outside_agreement == (sent.id,)
+    assert facts.agreements_expired_but_used == (world.agreement,)

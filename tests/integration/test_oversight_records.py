@@ -179,8 +179,6 @@ def test_with_guidance_and_audits_only_absent_capabilities_stay_unknown(
     facts = gather_facts(uow=register.uow, extra=oversight_queries(), verify_log=False)
     unknown = {name for name, value in vars(facts).items() if value is None}
     assert unknown == {
-        "disclosures_outside_agreement",
-        "agreements_expired_but_used",
         "open_loss_findings",
         "overdue_subject_rights_requests",
         "frameworks_active_without_equality_trial",

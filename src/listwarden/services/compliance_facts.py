@@ -25,7 +25,9 @@ from listwarden.services.access import course_of, grant_is_current
 from listwarden.services.retention import entries_due_for_removal
 from listwarden.services.unit_of_work import UnitOfWork
 from listwarden.store.tables import (
+    AgreementRow,
     Base,
+    DisclosureRow,
     Dpia,
     Entry,
     Grant,
@@ -84,6 +86,7 @@ def gather_facts(
             fields_stored_unencrypted=_fields_stored_unencrypted(session),
         )
         facts = _merge(facts, _access_facts(session, uow, today, now))
+        facts = _merge(facts, _sharing_facts(session))
         for query in extra:
             facts = _merge(facts, query(session, uow))
     facts = replace(facts, zero_score_entries_past_removal=tuple(entries_due_for_removal(uow=uow)))
@@ -252,6 +255,36 @@ def _access_facts(session: Session, uow: UnitOfWork, today: date, now: datetime)
         ),
         grants_unused_beyond_limit=tuple(sorted(stale)),
         leavers_with_access=tuple(sorted(leavers)),
+    )
+
+
+def _sharing_facts(session: Session) -> ComplianceFacts:
+    """Law 6: disclosures beyond their agreement's terms, and agreements used out of term.
+
+    The disclosure service refuses both; these find what reached the tables another way (an
+    import, a hand edit) or an agreement revoked or shortened after it was used.
+    """
+    outside, out_of_term = set(), set()
+    for disclosure, agreement in session.execute(
+        select(DisclosureRow, AgreementRow).join(
+            AgreementRow, AgreementRow.id == DisclosureRow.agreement_id
+        )
+    ):
+        if (
+            disclosure.recipient_id not in (agreement.parties or [])
+            or disclosure.purpose not in (agreement.purposes or [])
+            or not set(disclosure.fields or []) <= set(agreement.fields or [])
+            or agreement.approved_on is None
+            or agreement.approved_on > disclosure.created_on
+        ):
+            outside.add(disclosure.id)
+        if not agreement.valid_from <= disclosure.created_on <= agreement.valid_until or (
+            agreement.revoked_at is not None and agreement.revoked_at <= disclosure.disclosed_at
+        ):
+            out_of_term.add(agreement.id)
+    return ComplianceFacts(
+        disclosures_outside_agreement=tuple(sorted(outside)),
+        agreements_expired_but_used=tuple(sorted(out_of_term)),
     )
 
 
