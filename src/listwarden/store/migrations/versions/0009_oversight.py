@@ -1,7 +1,7 @@
 """Oversight on the record (law 12): guidance, BCU audits, monthly reports, equality snapshots.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-03 06:15:32.900785
 
 No table here holds a personal value: audits freeze counts and identifiers, snapshots hold
@@ -15,8 +15,8 @@ from alembic import op
 
 import listwarden.store.tables
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
