@@ -65,14 +65,17 @@ def _act(action: Callable[[Register], T]) -> T:
 
 
 def _actor(register: Register, token: str | None) -> Actor:
-    from listwarden.services.users import authenticate_token
+    from listwarden.domain.authn import Scope
+    from listwarden.services.users import authenticate_token, require_scope
 
     if not token:
         raise InvalidInput(
             "reading the access log needs your API token",
             reasons=[Reason("token-required", "give --token or set LISTWARDEN_TOKEN", "token")],
         )
-    return authenticate_token(uow=register.uow, token=token)
+    holder = authenticate_token(uow=register.uow, token=token)
+    require_scope(uow=register.uow, holder=holder, scope=Scope.LOG)
+    return holder.actor
 
 
 @audit_app.command()

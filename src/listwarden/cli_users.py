@@ -118,6 +118,39 @@ def disable_command(
     )
 
 
+@users_app.command("issue-token")
+def issue_token_command(
+    user_id: UserArgument,
+    scope: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--scope",
+            help="what the token may do (repeat): register:read, entry:consult, "
+            "register:write, log:read, user:manage; all of them when not given",
+        ),
+    ] = None,
+    days: Annotated[int, typer.Option(help="days until it expires (at most 365)")] = 90,
+    json_out: JsonOption = False,
+) -> None:
+    """Issue an API token for the account and print it, once; only its digest is kept."""
+    from datetime import timedelta
+
+    from listwarden.domain.authn import ALL_SCOPES
+    from listwarden.services.users import issue_token
+
+    def issue(register: Register) -> str:
+        expires_at = register.uow.now() + timedelta(days=days)
+        return issue_token(
+            uow=register.uow, user_id=user_id, scopes=scope or ALL_SCOPES, expires_at=expires_at
+        )
+
+    token = _with_register(issue)
+    if json_out:
+        emit_json({"user_id": user_id, "token": token, "scopes": sorted(scope or ALL_SCOPES)})
+    else:
+        typer.echo(f"API token for {user_id} (shown once): {token}")
+
+
 # Bound last, after the commands exist: see ``cli_keys.cli_helpers``.
 if not TYPE_CHECKING:
     JsonOption, emit_json, _fail, run = cli_helpers()

@@ -106,11 +106,11 @@ def test_an_auditor_searches_proves_and_exports_with_a_token(
     assert more.count("subject=subject-x") == 1
     assert "unknown operation" in cli("search", "--operation", "nope", code=2)
     since = json.loads(cli("search", "--since", "2000-01-01", "--until", "2999-01-01", "--json"))
-    assert len(since["events"]) == 27
+    assert len(since["events"]) == 28  # the cast, training, the three written, the token issued
 
     event_id = found["events"][0]["id"]
     inclusion = json.loads(cli("prove", "--event", str(event_id), "--json"))
-    assert (inclusion["event_id"], inclusion["tree_size"]) == (event_id, 27)
+    assert (inclusion["event_id"], inclusion["tree_size"]) == (event_id, 28)
     consistency = json.loads(cli("prove", "--from", "3", "--to", "27", "--json"))
     assert consistency["first"] == 3
     assert consistency["proof"]
@@ -119,11 +119,11 @@ def test_an_auditor_searches_proves_and_exports_with_a_token(
     assert "no event 424242" in cli("prove", "--event", "424242", code=3)
 
     out = tmp_path / "export.jsonl"
-    assert cli("export", "--out", str(out)).strip() == f"wrote 27 events to {out}"
+    assert cli("export", "--out", str(out)).strip() == f"wrote 28 events to {out}"
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     kinds = [json.loads(line)["type"] for line in out.read_text().splitlines()]
     assert kinds[0] == "header"
-    assert kinds.count("event") == 27
+    assert kinds.count("event") == 28
     assert "already exists" in cli("export", "--out", str(out), code=2)
     officer = issue_token(uow=cli.register.uow, user_id=cast.officer.id)
     monkeypatch.setenv("LISTWARDEN_TOKEN", officer)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pyotp
 import pytest
@@ -11,6 +12,7 @@ from typer.testing import CliRunner
 from listwarden.bootstrap import Register
 from listwarden.cli import app
 from listwarden.services import sessions, signin
+from listwarden.services.users import authenticate_token
 from tests.factories import make_cast
 
 PASSWORD = "correct horse battery staple"
@@ -55,3 +57,22 @@ def test_an_operator_sets_up_an_account_that_then_signs_in(
     unknown = runner.invoke(app, ["users", "unlock", "no-such-user"])
     assert unknown.exit_code == 3
     assert unknown.stderr.startswith("listwarden: error: no user no-such-user")
+
+
+def test_an_operator_issues_a_scoped_token(register: Register, runner: CliRunner) -> None:
+    user_id = make_cast(register).auditor.id
+    issued = runner.invoke(
+        app, ["users", "issue-token", user_id, "--scope", "log:read", "--days", "7", "--json"]
+    )
+    assert issued.exit_code == 0, issued.stderr
+    body = json.loads(issued.stdout)
+    assert body["scopes"] == ["log:read"]
+    holder = authenticate_token(uow=register.uow, token=body["token"])
+    assert (holder.actor.id, holder.grant.scopes) == (user_id, frozenset({"log:read"}))
+    assert holder.grant.expires_at - register.uow.now() <= timedelta(days=7)
+    refused = runner.invoke(app, ["users", "issue-token", user_id, "--scope", "everything"])
+    assert refused.exit_code == 2
+    assert "'everything' is not one of" in refused.stderr
+    too_long = runner.invoke(app, ["users", "issue-token", user_id, "--days", "400"])
+    assert too_long.exit_code == 2
+    assert "within 365 days" in too_long.stderr

@@ -132,7 +132,7 @@ def test_a_mover_loses_every_grant_at_once(register: Register) -> None:
 def test_a_leaver_is_shut_out_at_once(register: Register) -> None:
     cast, _matrix, entry = _setup(register)
     token = issue_token(uow=register.uow, user_id=cast.officer.id)
-    assert authenticate_token(uow=register.uow, token=token).id == cast.officer.id
+    assert authenticate_token(uow=register.uow, token=token).actor.id == cast.officer.id
     feed = FEED_HEADER + f"{cast.officer.id},Oli Cer,officer,CE,Gangs CE,leaver,2026-01-05\n"
     report = sync_hr_feed(uow=register.uow, text=feed)
     assert (report.left, report.tokens_revoked) == ([cast.officer.id], 1)
@@ -148,11 +148,11 @@ def test_an_expired_token_stops_working(register: Register) -> None:
         user_id=cast.auditor.id,
         expires_at=register.uow.now() + timedelta(minutes=5),
     )
-    assert authenticate_token(uow=register.uow, token=token).id == cast.auditor.id
+    assert authenticate_token(uow=register.uow, token=token).actor.id == cast.auditor.id
     _later(register, 1)
     with pytest.raises(AuthenticationRequired) as refused:
         authenticate_token(uow=register.uow, token=token)
-    assert str(refused.value) == "the token has expired"
+    assert str(refused.value) == "the API token has expired"
 
 
 def test_the_review_lists_holders_and_untrained_gang_unit_staff(register: Register) -> None:

@@ -174,6 +174,21 @@ def fresh_totp_step(matched: Iterable[int], last_used_step: int | None) -> int:
 
 # API tokens ---------------------------------------------------------------------------------
 
+
+class Scope(StrEnum):
+    """What an API token may be used for. Every authenticated route needs one (``web/deps.py``);
+    a token acts only within its scopes, and never beyond what its user's role may do."""
+
+    READ = "register:read"  # reference data, lists and their status: nothing personal
+    CONSULT = "entry:consult"  # consult and search entries: personal data, every view logged
+    WRITE = "register:write"  # create and change lists, entries, evidence, intelligence
+    LOG = "log:read"  # the access log, its proofs and its export
+    ACCOUNTS = "user:manage"  # disable accounts
+
+
+ALL_SCOPES = frozenset(Scope)
+DEFAULT_TOKEN_LIFETIME = timedelta(days=90)
+
 API_TOKEN_PREFIX = "lw1"  # noqa: S105 - a marker that scanners recognise, not a secret
 """Marks a listwarden API token, version 1, so that scanners and logs can recognise one."""
 MAX_TOKEN_LIFETIME = timedelta(days=365)
@@ -232,12 +247,11 @@ class ApiTokenGrant:
 
 
 def require_token_terms(scopes: Iterable[str], issued_at: datetime, expires_at: datetime) -> None:
-    """Refuse to issue a token with no scopes, a malformed scope, or a lifetime out of bounds."""
+    """Refuse to issue a token with no scopes, an unknown scope, or a lifetime out of bounds."""
     scope_list = list(scopes)
-    bad = [s for s in scope_list if _SCOPE.fullmatch(s) is None]
-    problems = [
-        Reason("scope-invalid", f"{s!r} is not a scope like entry:consult", "scopes") for s in bad
-    ]
+    bad = [s for s in scope_list if _SCOPE.fullmatch(s) is None or s not in ALL_SCOPES]
+    known = ", ".join(ALL_SCOPES)
+    problems = [Reason("scope-invalid", f"{s!r} is not one of {known}", "scopes") for s in bad]
     if not scope_list:
         problems.append(Reason("scopes-missing", "a token needs at least one scope", "scopes"))
     lifetime = expires_at - issued_at

@@ -2,28 +2,37 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 
+from listwarden.crypto.passwords import new_api_token
 from listwarden.domain.access import Actor
+from listwarden.domain.authn import (
+    ALL_SCOPES,
+    DEFAULT_TOKEN_LIFETIME,
+    ApiTokenGrant,
+    Scope,
+    check_api_token,
+    parse_api_token,
+    require_token_scope,
+    require_token_terms,
+)
 from listwarden.domain.bcu import require_bcu
-from listwarden.domain.errors import AuthenticationRequired, InvalidInput, Reason
-from listwarden.domain.vocabulary import Operation, Role
+from listwarden.domain.errors import (
+    AccessDenied,
+    AuthenticationRequired,
+    InvalidInput,
+    NotFound,
+    Reason,
+)
+from listwarden.domain.vocabulary import Operation, Outcome, Role
 from listwarden.services.events import record_event
 from listwarden.services.unit_of_work import UnitOfWork
 from listwarden.store.tables import ApiToken, User
-
-TOKEN_PREFIX = "lw_"  # noqa: S105 - a prefix that marks tokens in logs, not a secret
-
-
-def _token_hash(token: str) -> bytes:
-    # Tokens are 256-bit random values, so a plain SHA-256 is enough to store them safely.
-    return hashlib.sha256(token.encode()).digest()
 
 
 def actor_of(user: User) -> Actor:
@@ -83,36 +92,97 @@ def create_user(
         return actor_of(user)
 
 
-def issue_token(*, uow: UnitOfWork, user_id: str, expires_at: datetime | None = None) -> str:
-    """A new bearer token for ``user_id``; only its hash is kept, so show it once."""
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+@dataclass(frozen=True)
+class TokenHolder:
+    """Who a bearer token speaks for, and the scopes it was issued with."""
+
+    actor: Actor
+    grant: ApiTokenGrant
+
+
+def issue_token(
+    *,
+    uow: UnitOfWork,
+    user_id: str,
+    scopes: Iterable[str] = ALL_SCOPES,
+    expires_at: datetime | None = None,
+    actor_id: str | None = None,
+) -> str:
+    """A new bearer token for ``user_id`` (``lw1.<id>.<secret>``); only its digest is kept, so
+    show it once. It runs for ``DEFAULT_TOKEN_LIFETIME`` unless ``expires_at`` says otherwise."""
+    now = uow.now()
+    scope_list = sorted(set(scopes))
+    expires_at = expires_at or now + DEFAULT_TOKEN_LIFETIME
+    require_token_terms(scope_list, now, expires_at)
+    issued = new_api_token()
     with uow.transaction() as session:
+        if session.get(User, user_id) is None:
+            raise NotFound(
+                f"no user {user_id}", reasons=[Reason("user-not-found", user_id, "user_id")]
+            )
         session.add(
             ApiToken(
-                id=str(uuid.uuid4()),
+                id=issued.token_id,
                 user_id=user_id,
-                token_hash=_token_hash(token),
-                created_at=uow.now(),
+                token_hash=issued.digest,
+                created_at=now,
                 expires_at=expires_at,
+                scopes=scope_list,
             )
         )
-    return token
+        record_event(
+            session,
+            at=now,
+            operation=Operation.TOKEN_ISSUE,
+            actor_id=actor_id,
+            reason=f"token {issued.token_id} for user {user_id}: {' '.join(scope_list)}"[:200],
+        )
+    return issued.text
 
 
-def authenticate_token(*, uow: UnitOfWork, token: str) -> Actor:
-    """The actor a bearer token speaks for; refused if unknown, expired, revoked or inactive."""
+def _grant_of(row: ApiToken) -> ApiTokenGrant:
+    return ApiTokenGrant(
+        token_id=row.id,
+        user_id=row.user_id,
+        digest=row.token_hash,
+        scopes=frozenset(row.scopes),
+        issued_at=row.created_at,
+        # Tokens from before expiry was required are refused as expired.
+        expires_at=row.expires_at or row.created_at,
+        revoked_at=row.revoked_at,
+    )
+
+
+def authenticate_token(*, uow: UnitOfWork, token: str) -> TokenHolder:
+    """Who a bearer token speaks for; refused if unknown, expired, revoked, or its account is
+    disabled. The token's id finds the row; its digest is compared in constant time."""
+    token_id = parse_api_token(token).token_id
     with uow.read_only() as session:
         row = session.execute(
             select(ApiToken, User)
             .join(User, User.id == ApiToken.user_id)
-            .where(ApiToken.token_hash == _token_hash(token))
+            .where(ApiToken.id == token_id)
         ).first()
-        now = uow.now()
-        if row is None:
-            raise AuthenticationRequired("the token is not recognised")
-        api_token, user = row
-        if api_token.revoked_at is not None or not user.active:
-            raise AuthenticationRequired("the token has been revoked")
-        if api_token.expires_at is not None and api_token.expires_at <= now:
-            raise AuthenticationRequired("the token has expired")
-        return actor_of(user)
+    grant = _grant_of(row[0]) if row is not None else None
+    check_api_token(grant, token, uow.now())
+    assert row is not None
+    assert grant is not None
+    require_account_usable(row[1])
+    return TokenHolder(actor_of(row[1]), grant)
+
+
+def require_scope(*, uow: UnitOfWork, holder: TokenHolder, scope: Scope) -> None:
+    """Refuse, and log the refusal, a request outside the token's scopes."""
+    try:
+        require_token_scope(holder.grant, scope.value)
+    except AccessDenied as refusal:
+        with uow.transaction() as session:
+            record_event(
+                session,
+                at=uow.now(),
+                operation=Operation.REFUSED,
+                outcome=Outcome.REFUSED,
+                actor_id=holder.actor.id,
+                reason=f"{scope.value} refused by {refusal.policy} ({holder.grant.token_id})",
+            )
+        raise

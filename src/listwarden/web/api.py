@@ -11,7 +11,7 @@ from listwarden.domain.bcu import BCU_NAMES, BOROUGHS_BY_BCU
 from listwarden.domain.social_media import SocialMediaChecklist
 from listwarden.domain.vocabulary import PURPOSE_CLASS, Category
 from listwarden.services import consult, entries, lists, log_search
-from listwarden.web.deps import ActorDep, UowDep
+from listwarden.web.deps import ActorDep, ConsultActorDep, LogActorDep, UowDep
 from listwarden.web.schemas import (
     DpiaBody,
     EntryCreate,
@@ -89,14 +89,16 @@ def post_entry(list_id: str, body: EntryCreate, uow: UowDep, actor: ActorDep) ->
 
 @router.post("/lists/{list_id}/entries/search", tags=["entries"])
 def search_entries(
-    list_id: str, body: ListSearch, uow: UowDep, actor: ActorDep
+    list_id: str, body: ListSearch, uow: UowDep, actor: ConsultActorDep
 ) -> consult.SearchPage:
     """A page of entries; each person shown is logged as a consultation."""
     return consult.search_list(uow=uow, actor=actor, list_id=list_id, **body.model_dump())
 
 
 @router.post("/entries/{entry_id}/consult", tags=["entries"])
-def consult_entry(entry_id: str, body: Why, uow: UowDep, actor: ActorDep) -> consult.EntryView:
+def consult_entry(
+    entry_id: str, body: Why, uow: UowDep, actor: ConsultActorDep
+) -> consult.EntryView:
     """One entry in full; the purpose and justification travel in the body, never the URL."""
     return consult.consult_entry(uow=uow, actor=actor, entry_id=entry_id, **body.model_dump())
 
@@ -131,7 +133,9 @@ def post_intelligence(
 
 
 @router.post("/people/search", tags=["entries"])
-def search_people(body: PersonSearch, uow: UowDep, actor: ActorDep) -> list[consult.EntrySummary]:
+def search_people(
+    body: PersonSearch, uow: UowDep, actor: ConsultActorDep
+) -> list[consult.EntrySummary]:
     """Every entry for one person across the lists the actor may see (logged as combination)."""
     return consult.find_person(uow=uow, actor=actor, **body.model_dump())
 
@@ -139,7 +143,7 @@ def search_people(body: PersonSearch, uow: UowDep, actor: ActorDep) -> list[cons
 @router.get("/events", tags=["access log"])
 def get_events(
     uow: UowDep,
-    actor: ActorDep,
+    actor: LogActorDep,
     subject_id: str | None = None,
     user_id: str | None = None,
     operation: str | None = None,

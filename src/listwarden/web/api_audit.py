@@ -26,7 +26,7 @@ from listwarden.services import audit, audit_export, audit_proofs, audit_verify,
 from listwarden.services.access import require_on_register
 from listwarden.services.audit_config import LogConfig, attach_event_log
 from listwarden.services.audit_sequence import maintain_log
-from listwarden.web.deps import ActorDep, UowDep
+from listwarden.web.deps import LogActorDep, UowDep
 
 log = logging.getLogger(__name__)
 
@@ -61,13 +61,13 @@ audit_router = APIRouter(prefix="/api/v1/audit", tags=["access log"], lifespan=_
 
 
 @audit_router.get("/checkpoint")
-def get_checkpoint(uow: UowDep, actor: ActorDep) -> audit.CheckpointView:
+def get_checkpoint(uow: UowDep, actor: LogActorDep) -> audit.CheckpointView:
     """The latest signed checkpoint (signed now if the log has grown), with the log's key."""
     return audit.latest_checkpoint_view(uow=uow, actor=actor)
 
 
 @audit_router.get("/cosigned")
-def get_cosigned(uow: UowDep, actor: ActorDep) -> dict[str, audit.CosignedAge | None]:
+def get_cosigned(uow: UowDep, actor: LogActorDep) -> dict[str, audit.CosignedAge | None]:
     """The latest checkpoint cosigned by a key outside the system, and how old it is."""
     require_on_register(uow=uow, actor=actor, action=AccessAction.LOG_READ)
     return {"last_cosigned": audit.last_cosigned(uow=uow)}
@@ -76,7 +76,7 @@ def get_cosigned(uow: UowDep, actor: ActorDep) -> dict[str, audit.CosignedAge | 
 @audit_router.get("/events")
 def get_events(
     uow: UowDep,
-    actor: ActorDep,
+    actor: LogActorDep,
     subject_id: str | None = None,
     user_id: str | None = None,
     operation: str | None = None,
@@ -103,7 +103,7 @@ def get_events(
 
 
 @audit_router.get("/proofs/inclusion/{event_id}")
-def get_inclusion(event_id: int, uow: UowDep, actor: ActorDep) -> audit_proofs.InclusionProof:
+def get_inclusion(event_id: int, uow: UowDep, actor: LogActorDep) -> audit_proofs.InclusionProof:
     """That the event is in the log the latest checkpoint signs."""
     return audit_proofs.prove_inclusion(uow=uow, actor=actor, event_id=event_id)
 
@@ -111,7 +111,7 @@ def get_inclusion(event_id: int, uow: UowDep, actor: ActorDep) -> audit_proofs.I
 @audit_router.get("/proofs/consistency")
 def get_consistency(
     uow: UowDep,
-    actor: ActorDep,
+    actor: LogActorDep,
     first: int = Query(alias="from", ge=1),
     second: int | None = Query(default=None, alias="to", ge=1),
 ) -> audit_proofs.ConsistencyProof:
@@ -120,13 +120,13 @@ def get_consistency(
 
 
 @audit_router.get("/verify")
-def get_verification(uow: UowDep, actor: ActorDep) -> audit_verify.Verification:
+def get_verification(uow: UowDep, actor: LogActorDep) -> audit_verify.Verification:
     """Verify the whole log now (it reads every event: for auditors, not for polling)."""
     return audit_verify.verify_log(uow=uow, actor=actor)
 
 
 @audit_router.get("/export")
-def get_export(uow: UowDep, actor: ActorDep, subject_id: str | None = None) -> StreamingResponse:
+def get_export(uow: UowDep, actor: LogActorDep, subject_id: str | None = None) -> StreamingResponse:
     """The log as JSON lines with its checkpoints and proofs, for the Commissioner (s.62(5))."""
     records = audit_export.export_log(uow=uow, actor=actor, subject_id=subject_id)
     first = next(records)  # checks access and signs before the response starts

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from listwarden.services import revocation
-from listwarden.web.deps import ActorDep, UowDep
+from listwarden.web.deps import AccountsActorDep, UowDep
 from listwarden.web.schemas import Body
 
 users_router = APIRouter(prefix="/api/v1/users", tags=["users"])
@@ -18,7 +18,7 @@ class DisableBody(Body):
 
 @users_router.post("/{user_id}/disable")
 def disable_user(
-    user_id: str, body: DisableBody, uow: UowDep, actor: ActorDep
+    user_id: str, body: DisableBody, uow: UowDep, actor: AccountsActorDep
 ) -> revocation.Revoked:
     """Disable an account: every session, API token and grant it holds stops at once."""
     return revocation.disable_user(uow=uow, actor=actor, user_id=user_id, reason=body.reason)

@@ -7,6 +7,11 @@ authenticated by the cookie must carry the session's CSRF token, in the ``X-CSRF
 header or the ``csrf_token`` form field; browsers add cookies to cross-site requests, never an
 Authorization header, so token requests need no CSRF token.
 
+Every route that takes an actor checks the token's scope (``Scoped``): ``ActorDep`` asks
+``register:read`` of a safe method and ``register:write`` of any other; routes that reveal
+people, read the log or manage accounts name their scope (``ConsultActorDep``, ``LogActorDep``,
+``AccountsActorDep``). A session cookie carries every scope: the policies still decide.
+
 For pages: ``ActorDep`` (or ``OptionalActorDep``, None when not signed in) gives the signed-in
 actor; ``csrf_token(request)`` the token to put in each form; ``set_session_cookie`` and
 ``clear_session_cookie`` set and drop the cookie after ``signin.sign_in`` and
@@ -23,11 +28,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from listwarden.bootstrap import Register
 from listwarden.domain.access import Actor
-from listwarden.domain.authn import csrf_token_for, require_csrf
+from listwarden.domain.authn import Scope, csrf_token_for, require_csrf
 from listwarden.domain.errors import AuthenticationRequired
 from listwarden.services.sessions import SignedIn, resolve_session
 from listwarden.services.unit_of_work import UnitOfWork
-from listwarden.services.users import authenticate_token
+from listwarden.services.users import TokenHolder, authenticate_token, require_scope
 
 SESSION_COOKIE = "__Host-listwarden-session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -40,9 +45,11 @@ _bearer = HTTPBearer(auto_error=False, description="an API token: lw1.<id>.<secr
 
 @dataclass(frozen=True)
 class Credential:
-    """Who a request speaks for, and how it proved it (``session_token`` for a cookie)."""
+    """Who a request speaks for, and how: a token (``token``, with its scopes) or a session
+    cookie (``session_token``; a person signed in acts with every scope their role allows)."""
 
     actor: Actor
+    token: TokenHolder | None = None
     session_token: str | None = None
 
 
@@ -85,15 +92,33 @@ def get_credential(
     uow = get_uow(request)
     bearer = _bearer_of(request)
     if bearer is not None:
-        return Credential(authenticate_token(uow=uow, token=bearer))
+        holder = authenticate_token(uow=uow, token=bearer)
+        return Credential(holder.actor, token=holder)
     cookie = session_cookie(request)
     if cookie is not None:
         return Credential(resolve_session(uow=uow, token=cookie), session_token=cookie)
     raise AuthenticationRequired("sign in, or send a bearer token in the Authorization header")
 
 
-def get_actor(credential: Annotated[Credential, Depends(get_credential)]) -> Actor:
-    return credential.actor
+def scope_for_method(method: str) -> Scope:
+    """The scope a route needs unless it names one: reading for safe methods, else writing."""
+    return Scope.READ if method in SAFE_METHODS else Scope.WRITE
+
+
+class Scoped:
+    """The actor of a request, refused unless its token holds ``scope`` (by default, the one
+    its method needs); ``Depends(Scoped(Scope.CONSULT))`` on a route that reveals people."""
+
+    def __init__(self, scope: Scope | None = None) -> None:
+        self.scope = scope
+
+    def __call__(
+        self, request: Request, credential: Annotated[Credential, Depends(get_credential)]
+    ) -> Actor:
+        if credential.token is not None:
+            scope = self.scope or scope_for_method(request.method)
+            require_scope(uow=get_uow(request), holder=credential.token, scope=scope)
+        return credential.actor
 
 
 def get_optional_actor(
@@ -102,7 +127,11 @@ def get_optional_actor(
     """The signed-in actor, or None when the request carries no credential (for pages)."""
     if _bearer_of(request) is None and session_cookie(request) is None:
         return None
-    return get_credential(request, None, None).actor
+    credential = get_credential(request, None, None)
+    if credential.token is not None:
+        scope = scope_for_method(request.method)
+        require_scope(uow=get_uow(request), holder=credential.token, scope=scope)
+    return credential.actor
 
 
 def csrf_token(request: Request) -> str | None:
@@ -130,5 +159,11 @@ def clear_session_cookie(response: Response) -> None:
 
 UowDep = Annotated[UnitOfWork, Depends(get_uow)]
 CredentialDep = Annotated[Credential, Depends(get_credential)]
-ActorDep = Annotated[Actor, Depends(get_actor)]
+ActorDep = Annotated[Actor, Depends(Scoped())]
+"""The actor; a token needs ``register:read`` for a safe method, ``register:write`` otherwise."""
+ReadActorDep = Annotated[Actor, Depends(Scoped(Scope.READ))]
+ConsultActorDep = Annotated[Actor, Depends(Scoped(Scope.CONSULT))]
+WriteActorDep = Annotated[Actor, Depends(Scoped(Scope.WRITE))]
+LogActorDep = Annotated[Actor, Depends(Scoped(Scope.LOG))]
+AccountsActorDep = Annotated[Actor, Depends(Scoped(Scope.ACCOUNTS))]
 OptionalActorDep = Annotated[Actor | None, Depends(get_optional_actor)]
