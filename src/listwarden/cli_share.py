@@ -52,7 +52,8 @@ OutOption = Annotated[
 def _act(token: str | None, action: Callable[[Register, Actor], T]) -> T:
     """Open the register, authenticate the token, run ``action``; errors are one line."""
     from listwarden.bootstrap import open_register
-    from listwarden.services.users import authenticate_token
+    from listwarden.domain.authn import Scope
+    from listwarden.services.users import authenticate_token, require_scope
 
     settings = Settings.load()
 
@@ -64,7 +65,10 @@ def _act(token: str | None, action: Callable[[Register, Actor], T]) -> T:
             )
         register = open_register(settings)
         try:
-            return action(register, authenticate_token(uow=register.uow, token=token))
+            holder = authenticate_token(uow=register.uow, token=token)
+            # Sharing changes what the register holds or releases: it needs the write scope.
+            require_scope(uow=register.uow, holder=holder, scope=Scope.WRITE)
+            return action(register, holder.actor)
         finally:
             register.close()
 

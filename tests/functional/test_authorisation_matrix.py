@@ -152,6 +152,17 @@ SCOPES: dict[tuple[str, str], str | None] = {
     ("POST", "/api/v1/session"): None,
     ("DELETE", "/api/v1/session"): None,
     ("POST", "/api/v1/users/{user_id}/disable"): "user:manage",
+    ("GET", "/api/v1/recipients"): READ,
+    ("POST", "/api/v1/recipients"): WRITE,
+    ("POST", "/api/v1/recipients/{recipient_id}/approve"): WRITE,
+    ("GET", "/api/v1/agreements"): READ,
+    ("POST", "/api/v1/agreements"): WRITE,
+    ("POST", "/api/v1/agreements/{agreement_id}/approve"): WRITE,
+    ("POST", "/api/v1/agreements/{agreement_id}/revoke"): WRITE,
+    ("POST", "/api/v1/disclosures"): WRITE,
+    ("POST", "/api/v1/disclosures/{request_id}/approve"): WRITE,
+    ("POST", "/api/v1/disclosures/attribute"): WRITE,
+    ("GET", "/api/v1/sharing/review"): READ,
 }
 
 

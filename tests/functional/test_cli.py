@@ -30,7 +30,7 @@ def test_init_creates_private_keys_and_is_idempotent(tmp_path: Path) -> None:
     first = cli(home, "init", "--json")
     assert first.returncode == 0, first.stderr
     result = json.loads(first.stdout)
-    assert result["admin_token"].startswith("lw_")
+    assert result["admin_token"].startswith("lw1.")
     assert stat.S_IMODE((home / "kek.key").stat().st_mode) == 0o600
     assert stat.S_IMODE((home / "tls" / "key.pem").stat().st_mode) == 0o600
     second = cli(home, "init", "--json")
