@@ -39,9 +39,10 @@ def import_command(
 ) -> None:
     """Import a legacy list: lawful rows load as legacy-unreviewed, the rest go to quarantine."""
     from listwarden.bootstrap import open_register
+    from listwarden.domain.authn import Scope
     from listwarden.ingest.mapping_file import load_mapping
     from listwarden.services.imports import import_file
-    from listwarden.services.users import authenticate_token
+    from listwarden.services.users import authenticate_token, require_scope
 
     settings = Settings.load()
     bar = Progress(
@@ -62,7 +63,9 @@ def import_command(
         columns = load_mapping(mapping)
         register = open_register(settings)
         try:
-            actor = authenticate_token(uow=register.uow, token=token)
+            holder = authenticate_token(uow=register.uow, token=token)
+            require_scope(uow=register.uow, holder=holder, scope=Scope.WRITE)
+            actor = holder.actor
             with bar:
                 task = bar.add_task("import", total=None)
 
