@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from listwarden.bootstrap import Register
 from listwarden.cli import app
+from listwarden.crypto.register_keys import RegisterKeys
 from listwarden.domain.errors import InvalidInput
 from listwarden.services.entries import NewEvidence, NewIntelligence
 from listwarden.services.retention import schedule_for, sweep
@@ -185,3 +186,34 @@ def test_the_sweep_runs_on_a_suspended_list(register: Register) -> None:
     _later(register, 190)  # the DPIA review date has passed: the list is suspended (law 1)
     assert sweep(uow=register.uow).removed == 1
     assert _count(register, Entry) == 0
+
+
+def test_a_sweep_killed_before_the_keys_went_is_finished_by_the_next(
+    register: Register, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cast = make_cast(register)
+    matrix = authorised_list(register, cast)
+    for n in range(3):
+        _quiet(register, cast, matrix, n)
+    _later(register, 190)
+
+    def killed(self: RegisterKeys, certificate_ids: object) -> int:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(RegisterKeys, "complete_erasures", killed)
+        with pytest.raises(KeyboardInterrupt):
+            sweep(uow=register.uow)
+    keys = register.uow.keys
+    assert keys is not None
+    assert _count(register, Entry) == 0
+    assert len(keys.pending_certificates()) == 3
+
+    report = sweep(uow=register.uow)
+
+    assert report.removed == 0
+    assert keys.pending_certificates() == []
+    with register.uow.read_only() as session:
+        removed = list(session.scalars(select(Removal.subject_id)))
+    assert len(removed) == 3
+    assert not any(keys.has_data_key(s) for s in removed)

@@ -31,7 +31,12 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy import Connection, delete, insert, select, update
 
 from listwarden.crypto.keystore import KeyStore
-from listwarden.crypto.keystore_schema import append_ledger, erased_entries, erasure_certificates
+from listwarden.crypto.keystore_schema import (
+    append_ledger,
+    erased_entries,
+    erasure_certificates,
+    erasure_ledger,
+)
 from listwarden.crypto.ledger import as_utc
 from listwarden.domain.errors import Conflict, InvalidInput, NotFound, Reason
 
@@ -154,6 +159,17 @@ class CertificateStore:
         self.keystore = keystore
         self.signer = CertificateSigner(keystore)
 
+    def issue_many(self, documents: Sequence[Mapping[str, Any]]) -> list[StoredCertificate]:
+        """Sign and store many pending certificates in one key-store transaction.
+
+        Each is what :meth:`issue` would store; a batch erasure (the retention sweep) then pays
+        for one commit instead of one per person.
+        """
+        signed = [self._signed(document) for document in documents]
+        with self.keystore.write_transaction() as conn:
+            _store_many(conn, signed)
+        return signed
+
     def issue(self, document: Mapping[str, Any]) -> StoredCertificate:
         """Sign ``document`` (adding the signing key's id) and store it as pending.
 
@@ -161,32 +177,19 @@ class CertificateStore:
         an earlier run that never committed is replaced: the caller holds the rows' locks, so
         that run cannot still be going.
         """
+        cert = self._signed(document)
+        with self.keystore.write_transaction() as conn:
+            _store(conn, cert)
+        return cert
+
+    def _signed(self, document: Mapping[str, Any]) -> StoredCertificate:
         body = dict(document)
         cert_id, scope, subject_id = _identity(body)
-        entry_ids = [str(e) for e in body.get("entry_ids", [])]
         body["signing_key"] = self.signer.key_id()
         signature = self.signer.sign(body)
-        issued_at = datetime.now(UTC)
-        with self.keystore.write_transaction() as conn:
-            stale = _stale_pending(conn, scope, subject_id, entry_ids)
-            _delete(conn, stale)
-            conn.execute(
-                insert(erasure_certificates).values(
-                    id=cert_id,
-                    scope=scope,
-                    subject_id=subject_id,
-                    issued_at=issued_at,
-                    completed_at=None,
-                    document=json.dumps(body, sort_keys=True),
-                    signature=signature,
-                )
-            )
-            if entry_ids:
-                conn.execute(
-                    insert(erased_entries),
-                    [{"entry_id": e, "certificate_id": cert_id} for e in entry_ids],
-                )
-        return StoredCertificate(cert_id, scope, subject_id, issued_at, None, body, signature)
+        return StoredCertificate(
+            cert_id, scope, subject_id, datetime.now(UTC), None, body, signature
+        )
 
     def complete(self, certificate_id: str) -> bool:
         """Finish the erasure; True if this call completed it (False if it already was).
@@ -220,6 +223,64 @@ class CertificateStore:
             with self.keystore.write_transaction() as conn:
                 mark(conn, 0)
         return done
+
+    def complete_many(self, certificate_ids: Sequence[str]) -> int:
+        """Finish many erasures in one key-store transaction; how many this call completed.
+
+        As :meth:`complete` for each: every subject-scope certificate's data key is destroyed
+        (even if already completed), each pending one is marked completed, and each subject
+        completed here gets its ledger line, all in the transaction that destroys the keys.
+        """
+        certs = self.get_many(certificate_ids)
+        completed = 0
+
+        def mark(conn: Connection, _destroyed: int) -> None:
+            nonlocal completed
+            now = datetime.now(UTC)
+            pending: set[str] = set()
+            ids = [c.id for c in certs]
+            for start in range(0, len(ids), _PAGE):
+                page = ids[start : start + _PAGE]
+                still = erasure_certificates.c.completed_at.is_(None)
+                where = (erasure_certificates.c.id.in_(page), still)
+                pending.update(conn.scalars(select(erasure_certificates.c.id).where(*where)))
+                conn.execute(update(erasure_certificates).where(*where).values(completed_at=now))
+            completed = len(pending)
+            lines = [
+                {
+                    "owner_id": c.subject_id,
+                    "erased_at": now,
+                    "certificate_id": c.id,
+                    "signature": c.signature,
+                }
+                for c in certs
+                if c.id in pending and c.scope == "subject"
+            ]
+            if lines:
+                conn.execute(insert(erasure_ledger), lines)
+
+        subjects = [c.subject_id for c in certs if c.scope == "subject"]
+        self.keystore.destroy_many_within(subjects, mark)
+        return completed
+
+    def get_many(self, certificate_ids: Sequence[str]) -> list[StoredCertificate]:
+        """The certificates named, in the order given; ``NotFound`` if one is missing."""
+        found: dict[str, StoredCertificate] = {}
+        ids = list(certificate_ids)
+        with self.keystore.read_connection() as conn:
+            for start in range(0, len(ids), _PAGE):
+                page = ids[start : start + _PAGE]
+                for row in conn.execute(
+                    select(erasure_certificates).where(erasure_certificates.c.id.in_(page))
+                ):
+                    found[row.id] = _certificate(row)
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise NotFound(
+                f"no erasure certificate {missing[0]}",
+                reasons=[Reason("certificate-not-found", missing[0], "certificate_id")],
+            )
+        return [found[i] for i in ids]
 
     def abandon(self, certificate_id: str) -> bool:
         """Delete a pending certificate whose erasure never committed; True if one was deleted."""
@@ -307,6 +368,67 @@ class CertificateStore:
             after = rows[-1].entry_id
 
 
+def _store_many(conn: Connection, certs: Sequence[StoredCertificate]) -> None:
+    """:func:`_store` for many: the stale ones looked up and everything inserted in bulk."""
+    if not certs:
+        return
+    stale: set[str] = set()
+    subjects = [c.subject_id for c in certs if c.scope == "subject"]
+    for start in range(0, len(subjects), _PAGE):
+        stale.update(
+            conn.scalars(
+                select(erasure_certificates.c.id).where(
+                    erasure_certificates.c.subject_id.in_(subjects[start : start + _PAGE]),
+                    erasure_certificates.c.scope == "subject",
+                    erasure_certificates.c.completed_at.is_(None),
+                )
+            )
+        )
+    entry_ids = [e for c in certs for e in c.entry_ids]
+    stale.update(_stale_for_entries(conn, entry_ids))
+    _delete(conn, sorted(stale))
+    conn.execute(
+        insert(erasure_certificates),
+        [
+            {
+                "id": c.id,
+                "scope": c.scope,
+                "subject_id": c.subject_id,
+                "issued_at": c.issued_at,
+                "completed_at": None,
+                "document": json.dumps(dict(c.document), sort_keys=True),
+                "signature": c.signature,
+            }
+            for c in certs
+        ],
+    )
+    rows = [{"entry_id": e, "certificate_id": c.id} for c in certs for e in c.entry_ids]
+    if rows:
+        conn.execute(insert(erased_entries), rows)
+
+
+def _store(conn: Connection, cert: StoredCertificate) -> None:
+    """Keep ``cert`` as pending, replacing what an earlier, uncommitted run left for it."""
+    entry_ids = cert.entry_ids
+    _delete(conn, _stale_pending(conn, cert.scope, cert.subject_id, entry_ids))
+    conn.execute(
+        insert(erasure_certificates).values(
+            id=cert.id,
+            scope=cert.scope,
+            subject_id=cert.subject_id,
+            issued_at=cert.issued_at,
+            completed_at=None,
+            document=json.dumps(dict(cert.document), sort_keys=True),
+            signature=cert.signature,
+        )
+    )
+    if entry_ids:
+        conn.execute(
+            insert(erased_entries),
+            [{"entry_id": e, "certificate_id": cert.id} for e in entry_ids],
+        )
+
+
 def _identity(body: Mapping[str, Any]) -> tuple[str, str, str]:
     cert_id, scope, subject_id = body.get("id"), body.get("scope"), body.get("subject_id")
     if not isinstance(cert_id, str) or not 1 <= len(cert_id) <= 36:
@@ -333,6 +455,13 @@ def _stale_pending(
                 )
             ).scalars()
         )
+    stale.update(_stale_for_entries(conn, entry_ids))
+    return sorted(stale)
+
+
+def _stale_for_entries(conn: Connection, entry_ids: Sequence[str]) -> set[str]:
+    """Pending certificates naming these entries; ``Conflict`` if one is already certified."""
+    stale: set[str] = set()
     for start in range(0, len(entry_ids), _PAGE):
         rows = conn.execute(
             select(
@@ -351,7 +480,7 @@ def _stale_pending(
                     f"entry {row.entry_id} was already erased under certificate {row.id}"
                 )
             stale.add(row.id)
-    return sorted(stale)
+    return stale
 
 
 def _delete(conn: Connection, certificate_ids: Sequence[str]) -> None:

@@ -232,6 +232,18 @@ class KeyStore:
         """
         return self._destroy(data_keys, "owner_id", DATA, [owner_id], within) == 1
 
+    def destroy_many_within(self, owner_ids: Iterable[str], within: Within) -> int:
+        """Destroy many owners' keys and run ``within`` in the same transaction (one WAL purge).
+
+        ``within`` runs whether or not any key was there, as with :meth:`destroy_within`.
+        """
+        names = list(owner_ids)
+        if not names:
+            with self._engine.begin() as conn:
+                within(conn, 0)
+            return 0
+        return self._destroy(data_keys, "owner_id", DATA, names, within)
+
     def destroy_many(self, owner_ids: Iterable[str]) -> int:
         """Destroy many owners' keys in one transaction and one WAL purge; the number destroyed."""
         return self._destroy(data_keys, "owner_id", DATA, list(owner_ids), None)

@@ -23,6 +23,7 @@ from listwarden.crypto.erasure_certificates import (
 )
 from listwarden.crypto.keystore import KeyStore
 from listwarden.crypto.keystore_schema import data_keys
+from listwarden.domain.erasure import CertificateRequest
 
 _PAGE = 1_000
 
@@ -71,6 +72,38 @@ class RegisterKeys:
             database_retention=timedelta(days=self.database_backup_retention_days),
         )
         return self.certificates.issue(document)
+
+    def issue_certificates(self, requests: Sequence[CertificateRequest]) -> list[StoredCertificate]:
+        """Sign and keep many pending certificates in one key-store transaction."""
+        documents = [
+            certificate_document(
+                certificate_id=str(uuid.uuid4()),
+                scope=r.scope,
+                subject_id=r.subject_id,
+                entries=r.entries,
+                list_names=r.list_names,
+                by=r.by,
+                rule=r.rule,
+                erased_at=r.erased_at,
+                keystore_retention=timedelta(days=self.keystore_backup_retention_days),
+                database_retention=timedelta(days=self.database_backup_retention_days),
+            )
+            for r in requests
+        ]
+        return self.certificates.issue_many(documents)
+
+    def complete_erasures(self, certificate_ids: Sequence[str]) -> int:
+        """Destroy the keys and complete many certificates in one transaction; how many."""
+        if not certificate_ids:
+            return 0
+        if self.cipher is not None:
+            for cert in self.certificates.get_many(certificate_ids):
+                if cert.scope == "subject":
+                    self.cipher.forget(cert.subject_id)
+        return self.certificates.complete_many(certificate_ids)
+
+    def certificates_by_id(self, certificate_ids: Sequence[str]) -> list[StoredCertificate]:
+        return self.certificates.get_many(certificate_ids)
 
     def complete_erasure(self, certificate_id: str) -> bool:
         """Destroy the key (subject scope) and complete the certificate; evict it here too."""

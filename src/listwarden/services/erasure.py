@@ -20,7 +20,7 @@ decided that the erasure is due and permitted; ``actor_id`` is None for the syst
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -29,9 +29,11 @@ from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from listwarden.domain.erasure import CertificateRequest
 from listwarden.domain.errors import InvalidInput, KeyUnavailable, ListwardenError, NotFound, Reason
 from listwarden.domain.vocabulary import Operation
-from listwarden.services.events import record_event
+from listwarden.services.audit_config import event_log
+from listwarden.services.events import add_events, build_event, record_event
 from listwarden.services.ports import ErasureCertificate, KeyStorePort
 from listwarden.services.unit_of_work import Attempt, UnitOfWork
 from listwarden.store.backup import overwrite_deleted
@@ -184,6 +186,172 @@ def _erase(
         _settle(uow, keys, cert)
         raise
     return None if cert is None else _finish(uow, keys, cert.id, overwrite)
+
+
+@dataclass(frozen=True)
+class EntryRemoval:
+    """One entry a caller has decided must go: the rule or request, and the words for the log."""
+
+    entry_id: str
+    rule_or_request: str
+    reason: str
+
+
+def erase_entries(
+    *, uow: UnitOfWork, actor_id: str | None, removals: Sequence[EntryRemoval]
+) -> list[Erasure]:
+    """Remove many entries as :func:`erase_entry` would, in one transaction a batch.
+
+    Each person gets one certificate: of their whole erasure when the batch holds every entry
+    they have left (their key is destroyed), otherwise of the entries removed. The order is
+    the single erasure's, batched: the key store signs and keeps every pending certificate in
+    one transaction, one database transaction deletes the rows and logs the events, and one
+    key-store transaction destroys the keys and completes the certificates. A process killed
+    in between leaves pending certificates that :func:`finish_interrupted` (which the sweep
+    runs first) or ``keys reconcile`` completes. Entries already gone are skipped. The caller
+    overwrites what went with :func:`overwrite_erased` when its work is done.
+    """
+    wanted = {r.entry_id: r for r in removals}
+    if not wanted:
+        return []
+    keys = keys_of(uow)
+    rules = {
+        e: _one_line(r.rule_or_request, "rule_or_request", MAX_RULE) for e, r in wanted.items()
+    }
+    texts = {e: _one_line(r.reason, "reason") for e, r in wanted.items()}
+    certs: list[ErasureCertificate] = []
+    attempt = Attempt(Operation.ERASE, actor_id)
+    try:
+        with uow.transaction(attempt) as session:
+            _require_actor(session, actor_id)
+            groups = _plan_batch(session, list(wanted))
+            if not groups:
+                return []
+            now = uow.now()
+            names = _list_names(session, {list_id for g in groups for _, list_id in g.entries})
+            certs = list(
+                keys.issue_certificates(
+                    [
+                        CertificateRequest(
+                            scope=g.scope,
+                            subject_id=g.subject_id,
+                            entries=g.entries,
+                            by=actor_id or SYSTEM,
+                            rule=_joined_rule(rules[e] for e, _ in g.batch),
+                            erased_at=now,
+                            list_names=names,
+                        )
+                        for g in groups
+                    ]
+                )
+            )
+            _delete_batch(session, groups)
+            events = []
+            log = event_log(uow)
+            for group, cert in zip(groups, certs, strict=True):
+                for entry_id, list_id in group.entries:  # every one was asked for
+                    events.append(
+                        build_event(
+                            at=now,
+                            operation=Operation.ERASE,
+                            actor_id=actor_id,
+                            list_id=list_id,
+                            entry_id=entry_id,
+                            subject_id=group.subject_id,
+                            reason=event_reason(rules[entry_id], cert.id),
+                            justification=texts[entry_id],
+                            log=log,
+                        )
+                    )
+            add_events(session, events)
+    except BaseException:
+        for cert in certs:
+            _settle(uow, keys, cert)
+        raise
+    keys.complete_erasures([c.id for c in certs])
+    return [_outcome(c) for c in keys.certificates_by_id([c.id for c in certs])]
+
+
+def finish_interrupted(*, uow: UnitOfWork) -> int:
+    """Complete every pending certificate whose rows are gone: their erasure did commit.
+
+    A certificate whose rows are still there belongs to an erasure not yet committed (or one
+    that failed); it is left for ``keys reconcile``, which knows how long to wait.
+    """
+    keys = keys_of(uow)
+    done = [c.id for c in keys.pending_certificates() if not rows_present(uow, c)]
+    return keys.complete_erasures(done) if done else 0
+
+
+@dataclass(frozen=True)
+class _Group:
+    scope: str
+    subject_id: str
+    entries: list[tuple[str, str]]  # what the certificate covers
+    batch: list[tuple[str, str]]  # the entries asked for (the same unless a whole person)
+
+
+def _plan_batch(session: Session, entry_ids: list[str]) -> list[_Group]:
+    """Lock the people whose entries are asked for, and decide each one's scope."""
+    subjects: set[str] = set()
+    for start in range(0, len(entry_ids), _CHUNK):
+        chunk = entry_ids[start : start + _CHUNK]
+        subjects.update(session.scalars(select(Entry.subject_id).where(Entry.id.in_(chunk))))
+    held: dict[str, list[tuple[str, str]]] = {}
+    ordered = sorted(subjects)
+    for start in range(0, len(ordered), _CHUNK):
+        chunk = ordered[start : start + _CHUNK]
+        # Lock the people first, as erase_entry does, so concurrent removals take turns.
+        locked = set(
+            session.scalars(select(Subject.id).where(Subject.id.in_(chunk)).with_for_update())
+        )
+        for row in session.execute(
+            select(Entry.id, Entry.list_id, Entry.subject_id)
+            .where(Entry.subject_id.in_(locked))
+            .order_by(Entry.id)
+            .with_for_update()
+        ):
+            held.setdefault(row.subject_id, []).append((row.id, row.list_id))
+    asked = set(entry_ids)
+    groups = []
+    for subject_id in sorted(held):
+        entries = held[subject_id]
+        batch = [pair for pair in entries if pair[0] in asked]
+        if not batch:
+            continue
+        whole = len(batch) == len(entries)
+        groups.append(
+            _Group("subject" if whole else "entry", subject_id, entries if whole else batch, batch)
+        )
+    return groups
+
+
+def _delete_batch(session: Session, groups: Sequence[_Group]) -> None:
+    def run(statement: Any) -> None:
+        session.execute(statement.execution_options(synchronize_session=False))
+
+    entry_ids = [e for g in groups for e, _ in g.entries]
+    for start in range(0, len(entry_ids), _CHUNK):
+        chunk = entry_ids[start : start + _CHUNK]
+        run(delete(IntelligenceItem).where(IntelligenceItem.entry_id.in_(chunk)))
+        run(delete(EvidenceItem).where(EvidenceItem.entry_id.in_(chunk)))
+        run(delete(Entry).where(Entry.id.in_(chunk)))
+    people = [g.subject_id for g in groups if g.scope == "subject"]
+    for start in range(0, len(people), _CHUNK):
+        chunk = people[start : start + _CHUNK]
+        run(delete(MonitoringRecord).where(MonitoringRecord.subject_id.in_(chunk)))
+        run(delete(Subject).where(Subject.id.in_(chunk)))
+
+
+def _list_names(session: Session, list_ids: set[str]) -> dict[str, str]:
+    rows = session.execute(
+        select(RegisterList.id, RegisterList.name).where(RegisterList.id.in_(sorted(list_ids)))
+    )
+    return {row.id: row.name for row in rows}
+
+
+def _joined_rule(rules: Iterable[str]) -> str:
+    return ", ".join(sorted(set(rules)))[:MAX_RULE]
 
 
 def overwrite_erased(*, uow: UnitOfWork, full: bool = False) -> None:

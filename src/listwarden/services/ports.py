@@ -6,6 +6,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, BinaryIO, Protocol
 
+from listwarden.domain.erasure import CertificateRequest
+
 
 class FieldCipher(Protocol):
     """Encrypts personal values under each subject's own data key (``crypto.SubjectCipher``)."""
@@ -111,11 +113,25 @@ class KeyStorePort(Protocol):
         """Sign and keep a pending certificate; ``entries`` are ``(entry_id, list_id)`` pairs."""
         ...
 
+    def issue_certificates(
+        self, requests: Sequence[CertificateRequest]
+    ) -> Sequence[ErasureCertificate]:
+        """Sign and keep many pending certificates in one key-store transaction."""
+        ...
+
     def complete_erasure(self, certificate_id: str) -> bool: ...
+
+    def complete_erasures(self, certificate_ids: Sequence[str]) -> int:
+        """Destroy the keys and complete many certificates in one transaction; how many."""
+        ...
 
     def abandon_certificate(self, certificate_id: str) -> bool: ...
 
     def certificate(self, certificate_id: str) -> ErasureCertificate: ...
+
+    def certificates_by_id(self, certificate_ids: Sequence[str]) -> Sequence[ErasureCertificate]:
+        """The certificates named, in the order given."""
+        ...
 
     def certificate_for_subject(self, subject_id: str) -> ErasureCertificate | None: ...
 

@@ -193,6 +193,8 @@ def sweep(
         ).all()
     plans = [(row.id, schedule_for(row.retention_schedule_ref)) for row in lists]
     with scheduler_lock(uow):
+        if not dry_run:  # a sweep killed after a commit left certificates to complete
+            erasure.finish_interrupted(uow=uow)
         total = sum(_count(uow, list_id, s, day) for list_id, s in plans)
         report.candidates = total
         done = 0
@@ -332,10 +334,6 @@ def _apply(
             if decision.outcome is RetentionOutcome.REMOVE:
                 rule_id = decision.rule_id or "retention"
                 removals.append((c, rule_id))
-                if not dry_run:  # first the identifiers-only record, so a kill cannot lose it
-                    record_removal(
-                        session, subject_id=c.subject_id, list_id=c.list_id, day=day, rule=rule_id
-                    )
                 continue
             if decision.outcome is RetentionOutcome.HELD:
                 report.held += 1
@@ -351,14 +349,20 @@ def _apply(
                     .where(Entry.id == c.entry_id)
                     .values(next_review_on=decision.next_review_on)
                 )
+        if not dry_run:  # first the identifiers-only records, so a kill cannot lose them
+            record_removals(
+                session,
+                [(c.subject_id, c.list_id, rule_id) for c, rule_id in removals],
+                day=day,
+            )
         if dry_run:
             session.rollback()
     for candidate, rule_id in removals:
         report.removed += 1
         if len(report.removals) < REPORTED_REMOVALS:
             report.removals.append({"entry_id": candidate.entry_id, "rule": rule_id})
-        if not dry_run:
-            report.subjects_erased += _remove(uow, candidate, rule_id)
+    if not dry_run and removals:
+        report.subjects_erased += _remove(uow, removals)
 
 
 def _escalate(session: Session, uow: UnitOfWork, c: _Candidate) -> None:
@@ -373,6 +377,42 @@ def _escalate(session: Session, uow: UnitOfWork, c: _Candidate) -> None:
         subject_id=c.subject_id,
         reason=ESCALATED,
     )
+
+
+def record_removals(
+    session: Session, removals: Sequence[tuple[str, str, str]], *, day: date
+) -> None:
+    """:func:`record_removal` for many ``(subject_id, list_id, rule)``, in bulk."""
+    if not removals:
+        return
+    kept: set[tuple[str, str]] = set()
+    subjects = sorted({subject_id for subject_id, _, _ in removals})
+    for start in range(0, len(subjects), 500):
+        kept.update(
+            (row.subject_id, row.list_id)
+            for row in session.execute(
+                select(Removal.subject_id, Removal.list_id).where(
+                    Removal.subject_id.in_(subjects[start : start + 500]),
+                    Removal.removed_on == day,
+                )
+            )
+        )
+    rows = []
+    for subject_id, list_id, rule in removals:
+        if (subject_id, list_id) in kept:
+            continue
+        kept.add((subject_id, list_id))
+        rows.append(
+            {
+                "id": str(uuid.uuid4()),
+                "subject_id": subject_id,
+                "list_id": list_id,
+                "removed_on": day,
+                "rule": rule[:100],
+            }
+        )
+    if rows:
+        session.execute(insert(Removal), rows)
 
 
 def record_removal(
@@ -396,17 +436,17 @@ def record_removal(
         )
 
 
-def _remove(uow: UnitOfWork, c: _Candidate, rule_id: str) -> int:
-    """Erase the entry (and the person if it was their last); its removal is recorded."""
-    done = erasure.erase_entry(
+def _remove(uow: UnitOfWork, removals: Sequence[tuple[_Candidate, str]]) -> int:
+    """Erase a batch's entries (and each person whose last it was); how many people went."""
+    done = erasure.erase_entries(
         uow=uow,
         actor_id=None,
-        entry_id=c.entry_id,
-        rule_or_request=f"retention:{rule_id}",
-        reason=f"retention sweep: {rule_id}",
-        overwrite=False,
+        removals=[
+            erasure.EntryRemoval(c.entry_id, f"retention:{rule_id}", f"retention sweep: {rule_id}")
+            for c, rule_id in removals
+        ],
     )
-    return 1 if done.scope == "subject" else 0
+    return sum(1 for d in done if d.scope == "subject")
 
 
 def entries_due_for_removal(
