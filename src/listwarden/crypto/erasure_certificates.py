@@ -140,6 +140,12 @@ class CertificateSigner:
     def sign(self, document: Mapping[str, Any]) -> bytes:
         return self._private().sign(canonical(document))
 
+    def batch(self) -> tuple[str, Ed25519PrivateKey]:
+        """The key id and the private key, read once for a batch of signatures."""
+        private = self._private()
+        public = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        return "ed25519:" + hashlib.sha256(public).hexdigest()[:32], private
+
     def problem(self, document: Mapping[str, Any], signature: bytes) -> str | None:
         """None if ``signature`` is this register's over ``document``; otherwise why not."""
         if document.get("signing_key") != self.key_id():
@@ -165,7 +171,8 @@ class CertificateStore:
         Each is what :meth:`issue` would store; a batch erasure (the retention sweep) then pays
         for one commit instead of one per person.
         """
-        signed = [self._signed(document) for document in documents]
+        key = self.signer.batch()
+        signed = [self._signed(document, key) for document in documents]
         with self.keystore.write_transaction() as conn:
             _store_many(conn, signed)
         return signed
@@ -182,11 +189,14 @@ class CertificateStore:
             _store(conn, cert)
         return cert
 
-    def _signed(self, document: Mapping[str, Any]) -> StoredCertificate:
+    def _signed(
+        self, document: Mapping[str, Any], key: tuple[str, Ed25519PrivateKey] | None = None
+    ) -> StoredCertificate:
+        key_id, private = key or self.signer.batch()
         body = dict(document)
         cert_id, scope, subject_id = _identity(body)
-        body["signing_key"] = self.signer.key_id()
-        signature = self.signer.sign(body)
+        body["signing_key"] = key_id
+        signature = private.sign(canonical(body))
         return StoredCertificate(
             cert_id, scope, subject_id, datetime.now(UTC), None, body, signature
         )
