@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select, update
 
 from listwarden.demo.generator import MATRIX, VICTIMS
-from listwarden.store.tables import Entry
+from listwarden.store.tables import Entry, IntelligenceItem
 from tests.browser.conftest import ARTIFACTS, Demo, Visit
 
 WHY = "Briefing before a planned operation in Hackney"
@@ -32,6 +32,15 @@ def _an_entry(demo: Demo, list_name: str, bcu: str = "CE") -> str:
                 .order_by(Entry.id)
             ).first()
             or ""
+        )
+
+
+def _intelligence_count(demo: Demo, entry_id: str) -> int:
+    with demo.register.uow.read_only() as session:
+        return len(
+            session.scalars(
+                select(IntelligenceItem.id).where(IntelligenceItem.entry_id == entry_id)
+            ).all()
         )
 
 
@@ -304,3 +313,48 @@ def test_entry_view_page_load_time(visit: Visit, demo: Demo) -> None:
     (ARTIFACTS / "entry-view-timing.json").write_text(json.dumps(report, indent=2))
     print(f"\nentry view page load: {report}")
     assert len(timings) == len(entries) > 10
+
+
+def test_intelligence_is_graded_and_social_media_needs_its_checklist(
+    visit: Visit, demo: Demo
+) -> None:
+    page = visit.page
+    visit.sign_in("analyst")
+    entry_id = _an_entry(demo, MATRIX, "NE")
+    page.goto(f"/entries/{entry_id}")
+    _give_reason(page, "Gang violence reduction")
+    page.get_by_role("button", name="Show the entry").click()
+    page.get_by_role("link", name="Record intelligence about this entry").click()
+    held = _intelligence_count(demo, entry_id)
+    page.get_by_label("Gang violence reduction").check()
+    page.get_by_label("2: Untested").check()
+    page.get_by_label("B: Known indirectly to the source but corroborated").check()
+    page.get_by_label("P: Lawful sharing permitted", exact=True).check()
+    page.get_by_label("Source type").select_option("social_media")
+    page.get_by_label("Source reference").fill("SRC-4242")
+    reported = page.get_by_role("group", name="Date reported")
+    reported.get_by_label("Day").fill("1")
+    reported.get_by_label("Month").fill("11")
+    reported.get_by_label("Year").fill("2026")
+    page.get_by_label("Report", exact=True).fill("Synthetic: a video threatening a rival group")
+    page.get_by_label("The platform the material was seen on").fill("Synthetic video site")
+    page.get_by_role("button", name="Record the intelligence").click()
+    # Every missing checklist item is named, beside its field (law 8); nothing was recorded.
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text("how the account is attributed to the person")
+    expect(summary).to_contain_text("what corroborates it")
+    expect(summary).not_to_contain_text("the platform")
+    assert _intelligence_count(demo, entry_id) == held
+    visit.check("intelligence-refused")
+    for label, text in (
+        ("How the account is attributed to the person", "Synthetic: a phone number on file"),
+        ("What conduct the material shows", "Synthetic: brandishes a knife"),
+        ("Why it is relevant to violence rather than to taste in music", "A direct threat"),
+        ("What corroborates it", "Synthetic: a police report SRC-1111"),
+    ):
+        page.get_by_label(label).fill(text)
+    page.get_by_role("button", name="Record the intelligence").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Intelligence recorded")
+    expect(page.locator(".govuk-panel")).to_contain_text("2B P")
+    assert _intelligence_count(demo, entry_id) == held + 1
+    visit.check("intelligence-done")

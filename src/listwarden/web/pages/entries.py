@@ -13,6 +13,7 @@ from listwarden.domain.errors import InvalidInput
 from listwarden.services import consult
 from listwarden.web.deps import UowDep
 from listwarden.web.pages.forms import FormErrors, PageActor
+from listwarden.web.pages.lists import COLLECTORS
 from listwarden.web.templating import render
 
 router = APIRouter()
@@ -71,5 +72,11 @@ def show_entry(
     return render(
         request,
         "entries/view.html",
-        {"view": view, "s": view.summary, "answers": answers, "bcus": BCU_NAMES},
+        {
+            "view": view,
+            "s": view.summary,
+            "answers": answers,
+            "bcus": BCU_NAMES,
+            "can_collect": actor.role in COLLECTORS,
+        },
     )

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from listwarden.web.pages import access_log, collect, entries, home, lists, reviews, signin
+from listwarden.web.pages import (
+    access_log,
+    collect,
+    entries,
+    home,
+    intelligence,
+    lists,
+    reviews,
+    signin,
+)
 
 pages_router = APIRouter(include_in_schema=False)
-for module in (signin, home, lists, entries, collect, reviews, access_log):
+for module in (signin, home, lists, entries, intelligence, collect, reviews, access_log):
     pages_router.include_router(module.router)
