@@ -23,6 +23,7 @@ from sqlalchemy import select
 from listwarden.bootstrap import Register, open_register
 from listwarden.demo.accounts import ACCOUNTS_FILE
 from listwarden.demo.people import Person, make_person
+from listwarden.demo.sharing import create_demo_sharing, write_identity
 from listwarden.domain.access import Actor
 from listwarden.domain.bcu import BOROUGHS_BY_BCU
 from listwarden.domain.entries import age_on, is_child
@@ -362,6 +363,16 @@ def generate_demo(
             for role, actor in users.items()
         }
         tokens_file = _write_secret_json(settings.home / "demo-tokens.json", tokens)
+        second_iru = create_user(
+            uow=register.uow,
+            actor_id=None,
+            name="Information Rights Unit second approver (demo)",
+            role=Role.IRU,
+            force_wide=True,
+        )
+        _train(register, second_iru.id, register.uow.access.mandatory_course)
+        shared = create_demo_sharing(register, users, second_iru)
+        write_identity(settings.home, shared["identity"])
         accounts = _web_accounts(register, users)
         accounts_file = _write_secret_json(
             settings.home / ACCOUNTS_FILE,

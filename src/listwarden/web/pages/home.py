@@ -42,13 +42,19 @@ ACCESS_LOG = Task(
     "/access-log", "Search the access log", "Who consulted, changed or shared what, and why."
 )
 
+SHARE = Task(
+    "/sharing",
+    "Agreements and disclosures",
+    "The agreements data is shared under; request a disclosure and see why one is refused.",
+)
+
 TASKS: dict[Role, tuple[Task, ...]] = {
     Role.OFFICER: (CONSULT,),
     Role.ANALYST: (CONSULT, COLLECT, REVIEWS),
     Role.IAO: (LIST_REGISTER, COLLECT, REVIEWS),
     Role.DPO: (LIST_REGISTER, ACCESS_LOG),
     Role.DATA_BOARD: (LIST_REGISTER,),
-    Role.IRU: (LIST_REGISTER,),
+    Role.IRU: (SHARE, LIST_REGISTER),
     Role.EQUALITY_ANALYST: (LIST_REGISTER,),
     Role.AUDITOR: (ACCESS_LOG, LIST_REGISTER),
     Role.ADMINISTRATOR: (LIST_REGISTER, ACCESS_LOG),

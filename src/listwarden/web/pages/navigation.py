@@ -18,16 +18,17 @@ class NavItem:
 LISTS = NavItem("/lists", "Lists")
 REVIEWS = NavItem("/reviews", "Reviews")
 ACCESS_LOG = NavItem("/access-log", "Access log")
+SHARING = NavItem("/sharing", "Sharing")
 
 _BY_ROLE: dict[Role, tuple[NavItem, ...]] = {
-    Role.IAO: (LISTS, REVIEWS),
-    Role.DPO: (LISTS, ACCESS_LOG),
+    Role.IAO: (LISTS, REVIEWS, SHARING),
+    Role.DPO: (LISTS, ACCESS_LOG, SHARING),
     Role.DATA_BOARD: (LISTS,),
-    Role.IRU: (LISTS,),
-    Role.ANALYST: (LISTS, REVIEWS),
+    Role.IRU: (LISTS, SHARING),
+    Role.ANALYST: (LISTS, REVIEWS, SHARING),
     Role.OFFICER: (LISTS,),
     Role.EQUALITY_ANALYST: (LISTS,),
-    Role.AUDITOR: (LISTS, ACCESS_LOG),
+    Role.AUDITOR: (LISTS, ACCESS_LOG, SHARING),
     Role.ADMINISTRATOR: (LISTS, ACCESS_LOG),
 }
 

@@ -12,9 +12,20 @@ from listwarden.web.pages import (
     intelligence,
     lists,
     reviews,
+    sharing,
     signin,
 )
 
 pages_router = APIRouter(include_in_schema=False)
-for module in (signin, home, lists, entries, intelligence, collect, reviews, access_log):
+for module in (
+    signin,
+    home,
+    lists,
+    entries,
+    intelligence,
+    collect,
+    reviews,
+    access_log,
+    sharing,
+):
     pages_router.include_router(module.router)
