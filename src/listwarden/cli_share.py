@@ -401,6 +401,35 @@ def review(token: TokenOption = None, json_out: JsonOption = False) -> None:
     typer.echo(f"{len(found.refused)} refused attempt(s)")
 
 
+@share_app.command("notices")
+def notices(token: TokenOption = None, json_out: JsonOption = False) -> None:
+    """Erasures, rectifications and restrictions still to tell recipients of (s.48)."""
+    from listwarden.services.sharing_notices import pending_notices
+
+    found = _act(token, lambda r, actor: pending_notices(uow=r.uow, actor=actor))
+    if json_out:
+        emit_json(found)
+        return
+    for n in found:
+        typer.echo(
+            f"{n.id}  {n.kind}: tell {n.recipient_name} <{n.notice_contact}> about "
+            f"{n.reference} row {n.row} (entry {n.entry_id})"
+        )
+    typer.echo(f"{len(found)} notice(s) to send")
+
+
+@share_app.command("notices-sent")
+def notices_sent(
+    ids: Annotated[list[str], typer.Argument(help="the notices sent")],
+    token: TokenOption = None,
+) -> None:
+    """Record that these notices were sent to their recipients."""
+    from listwarden.services.sharing_notices import mark_sent
+
+    count = _act(token, lambda r, actor: mark_sent(uow=r.uow, actor=actor, notice_ids=ids))
+    typer.echo(f"{count} notice(s) recorded as sent")
+
+
 @share_app.command("attribute")
 def attribute(
     fragment: Annotated[Path, typer.Argument(help="a leaked CSV fragment")],

@@ -18,13 +18,15 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from pyrage import x25519
+from sqlalchemy import select
 
 from listwarden.bootstrap import Register
 from listwarden.domain.access import Actor
 from listwarden.services import lists, sessions, sharing, signin
 from listwarden.services.disclosures import DisclosureAsk, request_disclosure
+from listwarden.services.erasure import erase_entry
 from listwarden.services.users import create_user, issue_token
-from listwarden.store.tables import User
+from listwarden.store.tables import RecipientNotice, User
 from listwarden.web.app import create_app
 from listwarden.web.deps import CSRF_HEADER, SESSION_COOKIE
 from tests.factories import Cast, add_person, authorised_list, draft_list, make_cast
@@ -121,6 +123,8 @@ MATRIX: dict[tuple[str, str, str], dict[str, int]] = {
     ),
     ("POST", "/api/v1/disclosures/attribute", ""): SHARING_REVIEWERS,
     ("GET", "/api/v1/sharing/review", ""): SHARING_REVIEWERS,
+    ("GET", "/api/v1/sharing/notices", ""): SHARING_REVIEWERS,
+    ("POST", "/api/v1/sharing/notices/sent", ""): row(403, 403, 403, 200, 403, 403, 403, 403, 403),
 }
 
 # The scope an API token needs for each route, written by hand; None where a route takes no
@@ -283,6 +287,20 @@ class Sharing:
             "entry_justifications": {e: f"case for {e}" for e in entries},
         }
 
+    def notice(self, n: int) -> str:
+        """A notice to send: a fresh person disclosed, then erased."""
+        register, cast = self.world.register, self.world.cast
+        entry = add_person(register, cast, self.world.matrix, n=200 + n)
+        ask = DisclosureAsk(**self.disclosure([entry]))
+        request_disclosure(uow=register.uow, actor=cast.analyst, ask=ask)
+        erase_entry(
+            uow=register.uow, actor_id=cast.iao.id, entry_id=entry, rule_or_request="r", reason="r"
+        )
+        with register.uow.read_only() as session:
+            return session.scalars(
+                select(RecipientNotice.id).where(RecipientNotice.entry_id == entry)
+            ).one()
+
     def pending(self) -> str:
         ask = DisclosureAsk(**self.disclosure(self.entries))
         uow = self.world.register.uow
@@ -397,6 +415,10 @@ def request(
         "/api/v1/disclosures/{request_id}/approve": lambda: (
             path.format(request_id=world.sharing.pending()),
             {},
+        ),
+        "/api/v1/sharing/notices/sent": lambda: (
+            path,
+            {"json": {"ids": [world.sharing.notice(n)]}},
         ),
         "/api/v1/disclosures/attribute": lambda: (
             path,

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from listwarden.bootstrap import Register
 from listwarden.cli import app
+from listwarden.services.erasure import erase_entry
 from listwarden.services.users import issue_token
 from tests.factories import add_person, authorised_list, make_cast
 from tests.sharing_world import second_iru, terms
@@ -143,6 +144,21 @@ def test_from_recipient_to_a_package_the_age_tool_opens(
     assert found["method"] == "tags"
     text = runner.invoke(app, ["share", "review", "--token", token["iru"]])
     assert "Borough Housing (statutory)" in text.stdout
+
+    erase_entry(
+        uow=register.uow,
+        actor_id=cast.iao.id,
+        entry_id=entries[0],
+        rule_or_request="SAR-7",
+        reason="subject's erasure request upheld",
+    )
+    pending = runner.invoke(app, ["share", "notices", "--json", "--token", token["iru"]])
+    assert pending.exit_code == 0, pending.stderr
+    [notice] = json.loads(pending.stdout)
+    assert (notice["kind"], notice["entry_id"]) == ("erasure", entries[0])
+    sent = runner.invoke(app, ["share", "notices-sent", notice["id"], "--token", token["iru"]])
+    assert sent.exit_code == 0, sent.stderr
+    assert sent.stdout.strip() == "1 notice(s) recorded as sent"
 
 
 def test_no_token_is_one_plain_line(register: Register, runner: CliRunner) -> None:

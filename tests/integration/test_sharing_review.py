@@ -8,12 +8,16 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from listwarden.bootstrap import Register
 from listwarden.domain.errors import AccessDenied
 from listwarden.domain.sharing import SharingNotPermitted
 from listwarden.services.disclosures import request_disclosure
+from listwarden.services.erasure import erase_entry
+from listwarden.services.sharing_notices import forget_fingerprints, mark_sent, pending_notices
 from listwarden.services.sharing_review import attribute_leak, review_sharing
+from listwarden.store.tables import DisclosureEntryRow
 from tests.integration.test_disclosures import open_package
 from tests.sharing_world import approved_agreement, sharing_world
 
@@ -89,3 +93,41 @@ def test_a_leaked_fragment_of_five_rows_names_its_disclosure_with_and_without_ta
     ranked = attribute_leak(uow=uow, actor=cast.iru, rows=both)
     assert len(ranked.candidates) == 2
     assert ranked.candidates[0].disclosure_rows == 3
+
+
+def test_erasing_a_disclosed_entry_tells_its_recipient_and_forgets_the_fingerprint(
+    register: Register,
+) -> None:
+    world = sharing_world(register, people=3)
+    uow, cast = register.uow, world.cast
+    outcome = request_disclosure(uow=uow, actor=cast.analyst, ask=world.ask())
+    gone = world.entries[1]
+    erase_entry(
+        uow=uow, actor_id=cast.iao.id, entry_id=gone, rule_or_request="SAR-2026-9", reason="erasure"
+    )
+    [notice] = pending_notices(uow=uow, actor=cast.iru)
+    assert (notice.kind, notice.entry_id, notice.row) == ("erasure", gone, 1)
+    assert (notice.recipient_id, notice.reference) == (world.recipient, outcome.reference)
+    assert notice.notice_contact == "information.governance@borough.example"
+    assert review_sharing(uow=uow, actor=cast.dpo).notices_unsent == [notice]
+    with pytest.raises(AccessDenied):
+        mark_sent(uow=uow, actor=cast.dpo, notice_ids=[notice.id])
+    assert mark_sent(uow=uow, actor=cast.iru, notice_ids=[notice.id]) == 1
+    assert pending_notices(uow=uow, actor=cast.iru) == []
+    with register.uow.read_only() as session:
+        row = session.scalars(
+            select(DisclosureEntryRow).where(DisclosureEntryRow.entry_id == gone)
+        ).one()
+        assert row.erased_on == uow.today()
+        assert row.fingerprint is not None  # kept for loss detection, for 90 days at most
+    real = uow.clock
+    uow.clock = lambda: real() + timedelta(days=91)
+    try:
+        with register.uow.transaction() as session:
+            forget_fingerprints(session, uow.today())
+    finally:
+        uow.clock = real
+    with register.uow.read_only() as session:
+        rows = session.scalars(select(DisclosureEntryRow)).all()
+    assert [r.fingerprint is None for r in rows if r.entry_id == gone] == [True]
+    assert all(r.fingerprint for r in rows if r.entry_id != gone)

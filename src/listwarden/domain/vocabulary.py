@@ -95,6 +95,7 @@ class Operation(StrEnum):
     GRANT_RECERTIFY = "grant:recertify"
     RECIPIENT_CREATE = "recipient:create"
     RECIPIENT_APPROVE = "recipient:approve"
+    RECIPIENT_NOTIFY = "recipient:notify"
     AGREEMENT_DRAFT = "agreement:draft"
     AGREEMENT_APPROVE = "agreement:approve"
     AGREEMENT_REVOKE = "agreement:revoke"

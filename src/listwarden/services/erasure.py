@@ -35,6 +35,7 @@ from listwarden.domain.vocabulary import Operation
 from listwarden.services.audit_config import event_log
 from listwarden.services.events import add_events, build_event, record_event
 from listwarden.services.ports import ErasureCertificate, KeyStorePort
+from listwarden.services.sharing_notices import NoticeKind, raise_notices
 from listwarden.services.unit_of_work import Attempt, UnitOfWork
 from listwarden.store.backup import overwrite_deleted
 from listwarden.store.tables import (
@@ -171,6 +172,10 @@ def _erase(
                 )
                 delete_rows(
                     session, subject_id, [e for e, _ in entries], whole_person=scope == "subject"
+                )
+                # Recipients that received any of these entries are told (s.48).
+                raise_notices(
+                    session, entry_ids=[e for e, _ in entries], kind=NoticeKind.ERASURE, at=now
                 )
                 log_erasure(
                     session,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -24,6 +24,7 @@ from listwarden.policy.engine import REGISTER, AccessAction
 from listwarden.services.access import Authoriser
 from listwarden.services.disclosures import Status, attribution_key
 from listwarden.services.sharing import AgreementView, agreement_view
+from listwarden.services.sharing_notices import FINGERPRINT_DAYS_AFTER_ERASURE, Notice, unsent
 from listwarden.services.unit_of_work import UnitOfWork
 from listwarden.store.tables import (
     AgreementRow,
@@ -90,6 +91,7 @@ class SharingReview:
     expired_or_due: list[AgreementView]  # expired, revoked not counted; due within 30 days
     awaiting_second_approval: list[AwaitingApproval]
     refused: list[RefusedAttempt]
+    notices_unsent: list[Notice]  # erasures, rectifications, restrictions to tell recipients of
     recipients: int
     disclosures: int
 
@@ -114,6 +116,7 @@ def review_sharing(*, uow: UnitOfWork, actor: Actor) -> SharingReview:
             ],
             awaiting_second_approval=_awaiting(session),
             refused=_refused(session),
+            notices_unsent=unsent(session),
             recipients=len(recipients),
             disclosures=session.scalar(select(func.count()).select_from(DisclosureRow)) or 0,
         )
@@ -219,19 +222,23 @@ def _refused(session: Session) -> list[RefusedAttempt]:
     return sorted(by_rules + by_policy, key=lambda a: a.at)
 
 
-def disclosure_records(session: Session) -> list[DisclosureRecord]:
+def disclosure_records(session: Session, today: date) -> list[DisclosureRecord]:
     """What attribution needs of every disclosure made: entries, row numbers, fingerprints."""
     marks: dict[str, list[RowMark]] = {}
-    for request_id, position, entry_id, fingerprint in session.execute(
+    forget_before = today - timedelta(days=FINGERPRINT_DAYS_AFTER_ERASURE)
+    for request_id, position, entry_id, fingerprint, erased_on in session.execute(
         select(
             DisclosureEntryRow.request_id,
             DisclosureEntryRow.position,
             DisclosureEntryRow.entry_id,
             DisclosureEntryRow.fingerprint,
+            DisclosureEntryRow.erased_on,
         )
         .join(DisclosureRow, DisclosureRow.request_id == DisclosureEntryRow.request_id)
         .order_by(DisclosureEntryRow.request_id, DisclosureEntryRow.position)
     ):
+        if erased_on is not None and erased_on < forget_before:
+            fingerprint = None  # law 11: an erased person's token is kept 90 days at most
         marks.setdefault(request_id, []).append(RowMark(position, entry_id, fingerprint))
     return [
         DisclosureRecord(
@@ -252,5 +259,5 @@ def attribute_leak(
     """Name the disclosures a leaked fragment came from: by its row tags, or by its content."""
     with uow.read_only() as session:
         Authoriser(session, uow, actor).require(AccessAction.SHARING_REVIEW, REGISTER)
-        records = disclosure_records(session)
+        records = disclosure_records(session, uow.today())
     return attribute_fragment(rows, records, master_key=attribution_key(uow))

@@ -590,6 +590,8 @@ class DisclosureEntryRow(Base):
     list_id: Mapped[str | None] = mapped_column(Id)
     fingerprint: Mapped[str | None] = mapped_column(String(32))
     justification_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Law 11: once the person is erased their fingerprint is kept 90 days at most.
+    erased_on: Mapped[date | None] = mapped_column(Date)
 
 
 class DisclosureRow(Base):
@@ -611,6 +613,23 @@ class DisclosureRow(Base):
     created_on: Mapped[date] = mapped_column(Date)
     disclosed_by: Mapped[str] = mapped_column(Id)
     disclosed_at: Mapped[datetime]
+
+
+class RecipientNotice(Base):
+    """A recipient to be told that an entry it received was erased, rectified or restricted
+    (s.48); identifiers only, kept until the IRU records that the notice was sent."""
+
+    __tablename__ = "recipient_notices"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    recipient_id: Mapped[str] = mapped_column(ForeignKey("recipients.id"), index=True)
+    disclosure_id: Mapped[str] = mapped_column(ForeignKey("disclosures.id"), index=True)
+    entry_id: Mapped[str] = mapped_column(Id)
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    raised_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None] = mapped_column(index=True)
+    sent_by: Mapped[str | None] = mapped_column(Id)
 
 
 # Bringing legacy lists in: each import, and the rows it could not hold lawfully as they stood.

@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import Field
 
-from listwarden.services import disclosures, sharing, sharing_review
+from listwarden.services import disclosures, sharing, sharing_notices, sharing_review
 from listwarden.web.deps import ActorDep, UowDep
 from listwarden.web.schemas import Body
 
@@ -70,6 +70,10 @@ class DisclosureCreate(Body):
     entry_justifications: dict[str, str] = Field(
         default_factory=dict, description="for an enforcement purpose, one per entry"
     )
+
+
+class NoticesSent(Body):
+    ids: list[str] = Field(min_length=1, description="the notices sent to their recipients")
 
 
 class Fragment(Body):
@@ -151,3 +155,14 @@ def attribute(body: Fragment, uow: UowDep, actor: ActorDep) -> dict[str, Any]:
 def review(uow: UowDep, actor: ActorDep) -> sharing_review.SharingReview:
     """The full review of all data sharing, with every refused attempt."""
     return sharing_review.review_sharing(uow=uow, actor=actor)
+
+
+@share_router.get("/sharing/notices")
+def get_notices(uow: UowDep, actor: ActorDep) -> list[sharing_notices.Notice]:
+    """Erasures, rectifications and restrictions still to tell recipients of (s.48)."""
+    return sharing_notices.pending_notices(uow=uow, actor=actor)
+
+
+@share_router.post("/sharing/notices/sent")
+def post_notices_sent(body: NoticesSent, uow: UowDep, actor: ActorDep) -> dict[str, int]:
+    return {"sent": sharing_notices.mark_sent(uow=uow, actor=actor, notice_ids=body.ids)}
