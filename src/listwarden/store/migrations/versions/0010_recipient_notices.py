@@ -1,7 +1,7 @@
 """Recipient notices (s.48) and the erasure date of a disclosed row's person (law 11).
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-03 06:45:42.849660
 
 A recipient is told of every erasure, rectification and restriction of an entry it received;
@@ -15,8 +15,8 @@ from alembic import op
 
 import listwarden.store.tables
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
