@@ -167,6 +167,8 @@ SCOPES: dict[tuple[str, str], str | None] = {
     ("POST", "/api/v1/disclosures/{request_id}/approve"): WRITE,
     ("POST", "/api/v1/disclosures/attribute"): WRITE,
     ("GET", "/api/v1/sharing/review"): READ,
+    ("GET", "/api/v1/sharing/notices"): READ,
+    ("POST", "/api/v1/sharing/notices/sent"): WRITE,
 }
 
 
