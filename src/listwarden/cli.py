@@ -210,6 +210,8 @@ app.add_typer(__import__("listwarden.cli_access").cli_access.access_app, name="a
 app.add_typer(__import__("listwarden.cli_users").cli_users.users_app, name="users")
 app.add_typer(__import__("listwarden.cli_share").cli_share.share_app, name="share")
 app.add_typer(__import__("listwarden.cli_report").cli_report.report_app, name="report")
+app.add_typer(__import__("listwarden.cli_oversight").cli_oversight.guidance_app, name="guidance")
+app.add_typer(__import__("listwarden.cli_oversight").cli_oversight.audits_app, name="audits")
 
 
 def main() -> None:

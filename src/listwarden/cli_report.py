@@ -225,3 +225,73 @@ def snapshot(
         _cli().emit_json(taken.to_json())
     else:
         typer.echo(f"equality snapshot for {taken.month} stored")
+
+
+@report_app.command()
+def dpia(fmt: FormatOption = "html", out: OutOption = None, json_out: JsonFlag = False) -> None:
+    """The register of lists and their data protection impact assessments."""
+    from listwarden.reports import render
+    from listwarden.reports.jsonable import jsonable
+    from listwarden.services.dpia_register import dpia_register
+
+    chosen = _format(fmt, json_out, render.FORMATS)
+    data = jsonable(_act(lambda r: dpia_register(uow=r.uow)))
+    _emit(data, chosen, out, to_html=render.dpia_html, to_csv=render.dpia_csv)
+
+
+@report_app.command()
+def publication(
+    baseline: BaselineOption = None,
+    fmt: FormatOption = "html",
+    out: OutOption = None,
+    json_out: JsonFlag = False,
+) -> None:
+    """The public transparency page of every list, its figures after disclosure control."""
+    from listwarden.reports import render
+    from listwarden.reports.census import load_census_baseline
+    from listwarden.reports.jsonable import jsonable
+    from listwarden.services.publication import list_pages
+
+    chosen = _format(fmt, json_out, render.FORMATS)
+    population = _cli().run(lambda: load_census_baseline(baseline))
+
+    def build(r: Register) -> dict[str, Any]:
+        return {
+            "generated_at": r.uow.now(),
+            "baseline": population.source,
+            "lists": list_pages(uow=r.uow, baseline=population),
+        }
+
+    data = jsonable(_act(build))
+    _emit(data, chosen, out, to_html=render.publication_html, to_csv=render.publication_csv)
+
+
+@report_app.command()
+def bcu(
+    bcu_code: Annotated[str, typer.Option("--bcu", help="the BCU audited, by its code")],
+    token: TokenOption = None,
+    fmt: FormatOption = "html",
+    out: OutOption = None,
+    json_out: JsonFlag = False,
+) -> None:
+    """The latest stored audit of one BCU: its frozen evidence and its findings (auditors)."""
+    from listwarden.domain.errors import NotFound
+    from listwarden.policy.engine import AccessAction
+    from listwarden.reports import render
+    from listwarden.reports.jsonable import jsonable
+    from listwarden.services.access import require_on_register
+    from listwarden.services.bcu_audits import audit_view, latest_audit_of
+
+    chosen = _format(fmt, json_out, render.FORMATS)
+
+    def latest(r: Register) -> Any:
+        actor = _actor(r, token)
+        require_on_register(uow=r.uow, actor=actor, action=AccessAction.COMPLIANCE_READ)
+        audit_id = latest_audit_of(uow=r.uow, bcu=bcu_code)
+        if audit_id is None:
+            why = [Reason("audit-not-found", "open one with: listwarden audits open", "bcu")]
+            raise NotFound(f"no audit of BCU {bcu_code.upper()} is stored", reasons=why)
+        return audit_view(uow=r.uow, audit_id=audit_id)
+
+    data = jsonable(_act(latest))
+    _emit(data, chosen, out, to_html=render.bcu_html, to_csv=render.bcu_csv)

@@ -224,3 +224,87 @@ def equality_csv(data: Mapping[str, Any]) -> str:
                     )  # fmt: skip
 
     return csv_text(EQUALITY_COLUMNS, rows())
+
+
+# The publication page, the DPIA register and a BCU audit.
+
+
+def publication_html(data: Mapping[str, Any]) -> str:
+    return html(
+        "publication.html.j2",
+        title="How our lists of people work",
+        subtitle=f"Published {data['generated_at']}; residents from {data['baseline']}",
+        pages=data["lists"],
+    )
+
+
+def publication_csv(data: Mapping[str, Any]) -> str:
+    def rows() -> Iterable[Sequence[object]]:
+        for page in data["lists"]:
+            for dimension, figure in page["figures"].items():
+                for row in figure["rows"]:
+                    for column, count in row["counts"].items():
+                        yield (
+                            page["name"],
+                            dimension,
+                            row["label"],
+                            column,
+                            count,
+                            row["rates"][column],
+                        )
+
+    return csv_text(("list", "dimension", "row", "group", "count", "rate_per_1000"), rows())
+
+
+DPIA_COLUMNS = (
+    "list", "status", "owner", "dpia_author", "dpia_approved_by", "dpia_approved_on",
+    "dpia_review_on", "prior_consultation", "equality_impact_assessed", "policy_document",
+    "schedule_8_condition", "retention_schedule", "authorised_by", "authorised_on",
+)  # fmt: skip
+
+
+def dpia_html(data: Mapping[str, Any]) -> str:
+    section = {"caption": "Lists and their assessments", "columns": DPIA_COLUMNS, "text": [],
+               "rows": [[r[c] for c in DPIA_COLUMNS] for r in data["lists"]]}  # fmt: skip
+    return html(
+        "table.html.j2",
+        title="Register of lists and their data protection impact assessments",
+        subtitle=f"Generated {data['generated_at']}",
+        sections=[section],
+    )
+
+
+def dpia_csv(data: Mapping[str, Any]) -> str:
+    return csv_text(DPIA_COLUMNS, ([r[c] for c in DPIA_COLUMNS] for r in data["lists"]))
+
+
+FINDING_COLUMNS = ("id", "check_id", "summary", "owner_id", "due_on", "closed_at", "action_taken")
+
+
+def bcu_html(data: Mapping[str, Any]) -> str:
+    evidence = data["evidence"]
+    failing = [c for c in evidence.get("checks", []) if c["status"] == "fail"]
+    state = f"closed {data['closed_at']}: {data['conclusion']}" if data["closed_at"] else "open."
+    opened = f"Audit {data['id']} of BCU {data['bcu']}, opened {data['opened_at']}"
+    sections = [
+        {"caption": "", "columns": (), "rows": [], "text": [
+            f"{opened} by {data['auditor_id']}; {state}",
+            "The evidence below was frozen when the audit was opened.",
+        ]},
+        {"caption": "Findings", "columns": FINDING_COLUMNS, "text": [],
+         "rows": [[f[c] for c in FINDING_COLUMNS] for f in data["findings"]]},
+        {"caption": "Failing checks in the frozen evidence", "text": [],
+         "columns": ("check", "severity", "count", "identifiers"),
+         "rows": [[c["id"], c["severity"], c["evidence"].get("count"),
+                   " ".join(c["evidence"].get("ids", []))] for c in failing]},
+    ]  # fmt: skip
+    return html(
+        "table.html.j2",
+        title=f"BCU audit: {data['bcu']}",
+        subtitle=f"Opened {data['opened_at']}",
+        sections=sections,
+    )
+
+
+def bcu_csv(data: Mapping[str, Any]) -> str:
+    return csv_text(FINDING_COLUMNS, ([f[c] for c in FINDING_COLUMNS] for f in data["findings"]))

@@ -60,9 +60,10 @@ def current_tallies(
     uow: UnitOfWork,
     actor: Actor | None,
     on: date | None = None,
+    list_id: str | None = None,
     progress: Progress | None = None,
 ) -> dict[Basis, GroupTally]:
-    """Counts by group on both bases, with every breakdown, for every entry on every list."""
+    """Counts by group on both bases, with every breakdown, for every entry (of one list)."""
     _require(uow, actor)
     day = on or uow.today()
     opened: dict[str, tuple[AgeBand, IdentityCode, SelfDefinedEthnicity]] = {}
@@ -84,7 +85,7 @@ def current_tallies(
                     MonitoringRow.birth_month_ct,
                 )
                 .outerjoin(MonitoringRow, MonitoringRow.subject_id == Entry.subject_id)
-                .where(Entry.id > after)
+                .where(Entry.id > after, *([] if list_id is None else [Entry.list_id == list_id]))
                 .order_by(Entry.id)
                 .limit(PAGE)
             ).all()
