@@ -17,7 +17,7 @@ audits_app = typer.Typer(no_args_is_help=True, help="BCU audits: open, findings,
 
 
 def _cli() -> Any:
-    import listwarden.cli as cli  # noqa: PLC0415 - the shared helpers, after the app is built
+    import listwarden.cli as cli
 
     return cli
 
