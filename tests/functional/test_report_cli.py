@@ -112,3 +112,41 @@ def test_bad_input_is_one_plain_line(demo_home: Path) -> None:
     no_baseline = cli(demo_home, "report", "equality", "--token", "x", "--json")
     assert no_baseline.returncode == 2
     assert "no census baseline configured" in no_baseline.stderr
+
+
+def test_dpia_publication_audits_and_guidance_from_the_command_line(
+    demo_home: Path, tmp_path: Path
+) -> None:
+    tokens = json.loads((demo_home / "demo-tokens.json").read_text(encoding="utf-8"))
+    register = cli(demo_home, "report", "dpia", "--json")
+    assert register.returncode == 0, register.stderr
+    assert {r["list"] for r in json.loads(register.stdout)["lists"]} == {
+        "Gangs Violence Matrix",
+        "Victim Safeguarding List",
+    }
+    env = {"LISTWARDEN_CENSUS_BASELINE": str(CENSUS)}
+    page = cli(demo_home, "report", "publication", **env)
+    assert page.returncode == 0, page.stderr
+    assert "How our lists of people work" in page.stdout
+    assert "[c]" in page.stdout  # a small demo has counts under 10, and none is shown
+
+    opened = cli(demo_home, "audits", "open", "--bcu", "CE", "--token", tokens["auditor"], "--json")
+    assert opened.returncode == 0, opened.stderr
+    audit_id = json.loads(opened.stdout)["id"]
+    shown = cli(demo_home, "report", "bcu", "--bcu", "CE", "--token", tokens["auditor"], "--json")
+    assert shown.returncode == 0, shown.stderr
+    assert (json.loads(shown.stdout)["id"], json.loads(shown.stdout)["bcu"]) == (audit_id, "CE")
+    refused = cli(demo_home, "audits", "open", "--bcu", "CE", "--token", tokens["officer"])
+    assert refused.returncode == 5
+
+    registered = cli(
+        demo_home, "guidance", "register", "--kind", "social_media", "--title", "Social media",
+        "--version", "1.0", "--reference", "GUIDE/SM/1.0", "--binds", "officer,analyst",
+        "--review-on", "2099-01-01", "--token", tokens["dpo"], "--json",
+    )  # fmt: skip
+    assert registered.returncode == 0, registered.stderr
+    listed = json.loads(cli(demo_home, "guidance", "list", "--json").stdout)
+    assert [(g["kind"], g["acknowledged"]) for g in listed] == [("social_media", 0)]
+    document = json.loads(registered.stdout)["id"]
+    read = cli(demo_home, "guidance", "acknowledge", document, "--token", tokens["officer"])
+    assert read.returncode == 0, read.stderr
