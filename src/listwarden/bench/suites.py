@@ -54,10 +54,19 @@ def _retention(scale: float, show: bool) -> dict[str, Any]:
 
 
 def _access(scale: float, show: bool) -> dict[str, Any]:
-    # Decision latency p50/p99 in-process beside authorisation off (the HTTPS consult/s is left).
+    # Decision latency p50/p99 in-process beside authorisation off; then consultations per
+    # second through the HTTPS server beside a bare endpoint and a bare read served alike.
     from listwarden.bench.access import bench_decisions
+    from listwarden.bench.https import bench_https
 
-    return bench_decisions(max(2_000, int(20_000 * scale)))
+    decisions = bench_decisions(max(2_000, int(20_000 * scale)))
+    https = bench_https(
+        seconds=max(1.0, 5.0 * scale),
+        rounds=3 if scale >= 0.5 else 1,
+        people=max(200, int(2_000 * scale)),
+        show_progress=show,
+    )
+    return {**decisions, "https": https}
 
 
 def _dlp(scale: float, show: bool) -> dict[str, Any]:

@@ -20,8 +20,9 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from listwarden.domain.access import Actor
@@ -30,7 +31,12 @@ from listwarden.domain.errors import AuthenticationRequired, Reason
 from listwarden.domain.vocabulary import Operation
 from listwarden.services.events import record_event
 from listwarden.services.unit_of_work import UnitOfWork
-from listwarden.services.users import actor_of, require_account_usable
+from listwarden.services.users import (
+    ACCOUNT_COLUMNS,
+    AccountFields,
+    actor_of,
+    require_account_usable,
+)
 from listwarden.store.tables import User, WebSession
 
 MAX_TOKEN_LENGTH = 100
@@ -70,37 +76,48 @@ def _unknown() -> AuthenticationRequired:
     )
 
 
+# One statement, built once: a session and its account's columns, by the token's digest.
+_SESSION_QUERY = (
+    select(
+        WebSession.id.label("session_id"),
+        WebSession.last_seen_at,
+        WebSession.expires_at,
+        WebSession.ended_at,
+        *ACCOUNT_COLUMNS,
+    )
+    .join(User, User.id == WebSession.user_id)
+    .where(WebSession.token_hash == bindparam("digest"))
+)
+
+
 def resolve_session(*, uow: UnitOfWork, token: str) -> Actor:
     """The actor a session cookie speaks for; refused if unknown, ended, expired, idle, or its
     account is disabled. A request seen after ``touch_every`` moves the idle clock on."""
     if not token or len(token) > MAX_TOKEN_LENGTH:
         raise _unknown()
     now, terms = uow.now(), uow.access.sessions
+    digest = session_token_digest(token)
     with uow.read_only() as session:
-        found = session.execute(
-            select(WebSession, User)
-            .join(User, User.id == WebSession.user_id)
-            .where(WebSession.token_hash == session_token_digest(token))
-        ).first()
+        found = session.connection().execute(_SESSION_QUERY, {"digest": digest}).first()
     if found is None:
         raise _unknown()
-    web_session, user = found
     require_session_live(
-        last_seen_at=web_session.last_seen_at,
-        expires_at=web_session.expires_at,
-        ended_at=web_session.ended_at,
+        last_seen_at=found.last_seen_at,
+        expires_at=found.expires_at,
+        ended_at=found.ended_at,
         now=now,
         terms=terms,
     )
-    require_account_usable(user)
-    if now - web_session.last_seen_at >= terms.touch_every:
+    account = cast(AccountFields, found)
+    require_account_usable(account)
+    if now - found.last_seen_at >= terms.touch_every:
         with uow.transaction() as session:
             session.execute(
                 update(WebSession)
-                .where(WebSession.id == web_session.id, WebSession.ended_at.is_(None))
+                .where(WebSession.id == found.session_id, WebSession.ended_at.is_(None))
                 .values(last_seen_at=now)
             )
-    return actor_of(user)
+    return actor_of(account)
 
 
 def sign_out(*, uow: UnitOfWork, token: str) -> None:

@@ -6,8 +6,9 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol, cast
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from listwarden.crypto.passwords import new_api_token
 from listwarden.domain.access import Actor
@@ -35,13 +36,28 @@ from listwarden.services.unit_of_work import UnitOfWork
 from listwarden.store.tables import ApiToken, User
 
 
-def actor_of(user: User) -> Actor:
+class AccountFields(Protocol):
+    """What resolving a credential reads of its account: a ``User`` or a row of its columns."""
+
+    id: str
+    role: str
+    bcus: list[str]
+    force_wide: bool
+    active: bool
+    left_at: datetime | None
+
+
+def actor_of(user: AccountFields) -> Actor:
     return Actor(
         id=user.id, role=Role(user.role), bcus=frozenset(user.bcus), force_wide=user.force_wide
     )
 
 
-def require_account_usable(user: User) -> None:
+ACCOUNT_COLUMNS = (User.id, User.role, User.bcus, User.force_wide, User.active, User.left_at)
+"""The columns of ``AccountFields``, for the one-query reads that resolve a credential."""
+
+
+def require_account_usable(user: AccountFields) -> None:
     """Refuse an account that is disabled or has left: none of its credentials work any more."""
     if not user.active or user.left_at is not None:
         raise AuthenticationRequired(
@@ -140,17 +156,21 @@ def issue_token(
     return issued.text
 
 
-def _grant_of(row: ApiToken) -> ApiTokenGrant:
-    return ApiTokenGrant(
-        token_id=row.id,
-        user_id=row.user_id,
-        digest=row.token_hash,
-        scopes=frozenset(row.scopes),
-        issued_at=row.created_at,
-        # Tokens from before expiry was required are refused as expired.
-        expires_at=row.expires_at or row.created_at,
-        revoked_at=row.revoked_at,
+# One statement, built once: a token's row and its account's columns, by the token's id.
+_TOKEN_QUERY = (
+    select(
+        ApiToken.id.label("token_id"),
+        ApiToken.user_id,
+        ApiToken.token_hash,
+        ApiToken.scopes,
+        ApiToken.created_at,
+        ApiToken.expires_at,
+        ApiToken.revoked_at,
+        *ACCOUNT_COLUMNS,
     )
+    .join(User, User.id == ApiToken.user_id)
+    .where(ApiToken.id == bindparam("token_id"))
+)
 
 
 def authenticate_token(*, uow: UnitOfWork, token: str) -> TokenHolder:
@@ -158,17 +178,25 @@ def authenticate_token(*, uow: UnitOfWork, token: str) -> TokenHolder:
     disabled. The token's id finds the row; its digest is compared in constant time."""
     token_id = parse_api_token(token).token_id
     with uow.read_only() as session:
-        row = session.execute(
-            select(ApiToken, User)
-            .join(User, User.id == ApiToken.user_id)
-            .where(ApiToken.id == token_id)
-        ).first()
-    grant = _grant_of(row[0]) if row is not None else None
+        row = session.connection().execute(_TOKEN_QUERY, {"token_id": token_id}).first()
+    grant = None
+    if row is not None:
+        grant = ApiTokenGrant(
+            token_id=row.token_id,
+            user_id=row.user_id,
+            digest=row.token_hash,
+            scopes=frozenset(row.scopes),
+            issued_at=row.created_at,
+            # Tokens from before expiry was required are refused as expired.
+            expires_at=row.expires_at or row.created_at,
+            revoked_at=row.revoked_at,
+        )
     check_api_token(grant, token, uow.now())
     assert row is not None
     assert grant is not None
-    require_account_usable(row[1])
-    return TokenHolder(actor_of(row[1]), grant)
+    account = cast(AccountFields, row)
+    require_account_usable(account)
+    return TokenHolder(actor_of(account), grant)
 
 
 def require_scope(*, uow: UnitOfWork, holder: TokenHolder, scope: Scope) -> None:
