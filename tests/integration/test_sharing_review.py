@@ -14,7 +14,7 @@ from listwarden.bootstrap import Register
 from listwarden.domain.errors import AccessDenied
 from listwarden.domain.sharing import SharingNotPermitted
 from listwarden.services.disclosures import request_disclosure
-from listwarden.services.erasure import erase_entry
+from listwarden.services.erasure import EntryRemoval, erase_entries, erase_entry
 from listwarden.services.sharing_notices import forget_fingerprints, mark_sent, pending_notices
 from listwarden.services.sharing_review import attribute_leak, review_sharing
 from listwarden.store.tables import DisclosureEntryRow
@@ -131,3 +131,17 @@ def test_erasing_a_disclosed_entry_tells_its_recipient_and_forgets_the_fingerpri
         rows = session.scalars(select(DisclosureEntryRow)).all()
     assert [r.fingerprint is None for r in rows if r.entry_id == gone] == [True]
     assert all(r.fingerprint for r in rows if r.entry_id != gone)
+
+
+def test_a_batch_erasure_tells_recipients_too(register: Register) -> None:
+    world = sharing_world(register, people=2)
+    uow, cast = register.uow, world.cast
+    request_disclosure(uow=uow, actor=cast.analyst, ask=world.ask())
+    erase_entries(
+        uow=uow,
+        actor_id=None,
+        removals=[EntryRemoval(e, "matrix removal rule", "retention sweep") for e in world.entries],
+    )
+    notices = pending_notices(uow=uow, actor=cast.iru)
+    assert sorted(n.entry_id for n in notices) == sorted(world.entries)
+    assert {n.kind for n in notices} == {"erasure"}

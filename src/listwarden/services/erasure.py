@@ -251,6 +251,12 @@ def erase_entries(
                 )
             )
             _delete_batch(session, groups)
+            raise_notices(
+                session,
+                entry_ids=[e for g in groups for e, _ in g.entries],
+                kind=NoticeKind.ERASURE,
+                at=now,
+            )
             events = []
             log = event_log(uow)
             for group, cert in zip(groups, certs, strict=True):
