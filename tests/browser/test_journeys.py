@@ -47,8 +47,16 @@ def _intelligence_count(demo: Demo, entry_id: str) -> int:
 def test_each_role_has_its_own_dashboard(visit: Visit) -> None:
     page = visit.page
     expected = {
-        "officer": (["Consult a list"], ["Access log", "Reviews"]),
-        "analyst": (["Consult a list", "Add a person to a list", "Reviews due and overdue"], []),
+        "officer": (["Consult a list", "Find a person"], ["Access log", "Reviews"]),
+        "analyst": (
+            [
+                "Consult a list",
+                "Find a person",
+                "Add a person to a list",
+                "Reviews due and overdue",
+            ],
+            [],
+        ),
         "auditor": (["Search the access log", "The list register"], ["Reviews"]),
         "administrator": (["The list register", "Search the access log"], []),
     }
@@ -361,3 +369,39 @@ def test_intelligence_is_graded_and_social_media_needs_its_checklist(
     expect(page.locator(".govuk-panel")).to_contain_text("2B P")
     assert _intelligence_count(demo, entry_id) == held + 1
     visit.check("intelligence-done")
+
+
+def test_finding_a_person_asks_why_and_logs_even_a_search_that_finds_no_one(
+    visit: Visit, demo: Demo
+) -> None:
+    page = visit.page
+    visit.sign_in("officer")
+    officer = demo.user_id("officer")
+    entry_id = _an_entry(demo, MATRIX, "CE")
+    page.goto(f"/entries/{entry_id}")
+    _give_reason(page, "Criminal investigation")
+    page.get_by_role("button", name="Show the entry").click()
+    given, family = page.get_by_role("heading", level=1).inner_text().split(" ", 1)
+    born = page.get_by_test_id("entry-summary").locator("dd").nth(1).inner_text()
+    year, month, day = born.split("-")
+
+    def search(given_name: str) -> None:
+        page.goto("/people")
+        page.get_by_label("Given name").fill(given_name)
+        page.get_by_label("Family name").fill(family)
+        dob = page.get_by_role("group", name="Date of birth")
+        dob.get_by_label("Day").fill(day)
+        dob.get_by_label("Month").fill(month)
+        dob.get_by_label("Year").fill(year)
+        _give_reason(page, "Criminal investigation")
+        page.get_by_role("button", name="Search").click()
+
+    before = len(demo.events("entry:consult", entry_id=entry_id, actor_id=officer))
+    search(given)
+    expect(page.get_by_test_id("found")).to_contain_text(f"{given} {family}")
+    visit.check("people-found")
+    assert len(demo.events("entry:consult", entry_id=entry_id, actor_id=officer)) == before + 1
+    nobody_before = len(demo.events("entry:consult", actor_id=officer, result_count=0))
+    search("Nobodyatall")
+    expect(page.get_by_test_id("nobody")).to_be_visible()
+    assert len(demo.events("entry:consult", actor_id=officer, result_count=0)) == nobody_before + 1

@@ -29,6 +29,11 @@ CONSULT = Task(
     "Consult a list",
     "Give your purpose and justification, then see the entries your role and BCU allow.",
 )
+FIND = Task(
+    "/people",
+    "Find a person",
+    "Search every list you may see by name and date of birth, giving your purpose first.",
+)
 COLLECT = Task(
     "/lists",
     "Add a person to a list",
@@ -49,8 +54,8 @@ SHARE = Task(
 )
 
 TASKS: dict[Role, tuple[Task, ...]] = {
-    Role.OFFICER: (CONSULT,),
-    Role.ANALYST: (CONSULT, COLLECT, REVIEWS),
+    Role.OFFICER: (CONSULT, FIND),
+    Role.ANALYST: (CONSULT, FIND, COLLECT, REVIEWS),
     Role.IAO: (LIST_REGISTER, COLLECT, REVIEWS),
     Role.DPO: (LIST_REGISTER, ACCESS_LOG),
     Role.DATA_BOARD: (LIST_REGISTER,),

@@ -19,14 +19,15 @@ LISTS = NavItem("/lists", "Lists")
 REVIEWS = NavItem("/reviews", "Reviews")
 ACCESS_LOG = NavItem("/access-log", "Access log")
 SHARING = NavItem("/sharing", "Sharing")
+PEOPLE = NavItem("/people", "Find a person")
 
 _BY_ROLE: dict[Role, tuple[NavItem, ...]] = {
-    Role.IAO: (LISTS, REVIEWS, SHARING),
+    Role.IAO: (LISTS, PEOPLE, REVIEWS, SHARING),
     Role.DPO: (LISTS, ACCESS_LOG, SHARING),
     Role.DATA_BOARD: (LISTS,),
     Role.IRU: (LISTS, SHARING),
-    Role.ANALYST: (LISTS, REVIEWS, SHARING),
-    Role.OFFICER: (LISTS,),
+    Role.ANALYST: (LISTS, PEOPLE, REVIEWS, SHARING),
+    Role.OFFICER: (LISTS, PEOPLE),
     Role.EQUALITY_ANALYST: (LISTS,),
     Role.AUDITOR: (LISTS, ACCESS_LOG, SHARING),
     Role.ADMINISTRATOR: (LISTS, ACCESS_LOG),
