@@ -214,3 +214,9 @@ def require_scope(*, uow: UnitOfWork, holder: TokenHolder, scope: Scope) -> None
                 reason=f"{scope.value} refused by {refusal.policy} ({holder.grant.token_id})",
             )
         raise
+
+
+def own_name(*, uow: UnitOfWork, actor: Actor) -> str | None:
+    """The acting user's own name, for pages that say who is signed in (an account's own data)."""
+    with uow.read_only() as session:
+        return session.scalar(select(User.name).where(User.id == actor.id))

@@ -48,6 +48,7 @@ def render(
     values: dict[str, Any] = {
         "request": request,
         "actor": actor,
+        "actor_name": getattr(request.state, "actor_name", None),
         "csrf_token": getattr(request.state, "csrf_token", ""),
         "navigation": navigation_for(actor, request.url.path),
     }

@@ -10,12 +10,14 @@ from fastapi import Depends, Request
 
 from listwarden.domain.access import Actor
 from listwarden.domain.errors import ListwardenError
-from listwarden.web.deps import ActorDep, OptionalActorDep, csrf_token
+from listwarden.services.users import own_name
+from listwarden.web.deps import ActorDep, OptionalActorDep, csrf_token, get_uow
 from listwarden.web.pages.errors import sentence
 
 
 def _remember(request: Request, actor: Actor) -> Actor:
     request.state.actor = actor
+    request.state.actor_name = own_name(uow=get_uow(request), actor=actor)
     request.state.csrf_token = csrf_token(request) or ""
     return actor
 
