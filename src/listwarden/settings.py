@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     log_checkpoint_minutes: float = Field(
         default=60.0, gt=0, description="serve signs a checkpoint this often if the log grew"
     )
+    sweep_minutes: float = Field(
+        default=1440.0,
+        ge=0,
+        description="serve runs the retention sweep this often (0: only from the CLI)",
+    )
     mandatory_course: str = Field(
         default="data-protection", description="the force's mandatory data protection course"
     )

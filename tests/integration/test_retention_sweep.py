@@ -9,12 +9,13 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from listwarden.bootstrap import Register
+from listwarden.bootstrap import Register, open_register
 from listwarden.cli import app
 from listwarden.crypto.register_keys import RegisterKeys
-from listwarden.domain.errors import InvalidInput
+from listwarden.domain.errors import Conflict, InvalidInput
 from listwarden.services.entries import NewEvidence, NewIntelligence
-from listwarden.services.retention import schedule_for, sweep
+from listwarden.services.retention import schedule_for, scheduler_lock, sweep
+from listwarden.settings import Settings
 from listwarden.store.tables import Entry, IntelligenceItem, Removal, Subject
 from tests.factories import Cast, add_person, authorised_list, grant, make_cast
 
@@ -217,3 +218,15 @@ def test_a_sweep_killed_before_the_keys_went_is_finished_by_the_next(
         removed = list(session.scalars(select(Removal.subject_id)))
     assert len(removed) == 3
     assert not any(keys.has_data_key(s) for s in removed)
+
+
+def test_a_second_sweep_while_one_runs_is_refused(register: Register, settings: Settings) -> None:
+    """Two workers of one server: the sweep's lock lets one sweep, the other is told why not."""
+    other = open_register(settings, migrate_schema=False)
+    try:
+        refused = pytest.raises(Conflict, match="a retention sweep is already running")
+        with scheduler_lock(register.uow), refused:
+            sweep(uow=other.uow)
+        assert sweep(uow=other.uow).removed == 0
+    finally:
+        other.close()

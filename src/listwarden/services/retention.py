@@ -3,18 +3,20 @@
 For each list (suspended ones too) the sweep loads its retention schedule, selects with SQL only
 the entries that could be due (a removal rule's or retention group's day threshold passed, or a
 review falling due), decides each with ``domain.retention.decide`` and removes what must go
-through ``erasure.erase_entry``: the entry with its evidence, intelligence, reviews, holds and
-assessments, and the person too when they are left on no list, with a certificate.
+through ``erasure.erase_entries``, a batch at a time: the entry with its evidence, intelligence,
+reviews, holds and assessments, and the person too when they are left on no list, with a
+certificate.
 
 Safe to kill at any point: a batch first records the identifiers-only ``removals`` rows of what
-it will remove, then erases each entry in the erasure service's own crash-safe order; a rerun
-decides again and finishes.
+it will remove, then erases the batch in the erasure service's own crash-safe order; a rerun
+first completes the certificates of a batch whose rows went, then decides again and finishes.
 Updates that are not removals (review dates, escalation to the IAO) commit in batches. One
 sweep runs at a time: a PostgreSQL advisory lock; SQLite has a single writer anyway.
 """
 
 from __future__ import annotations
 
+import fcntl
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -159,10 +161,18 @@ def _candidate_filter(schedule: RetentionSchedule, today: date) -> Any:
 
 @contextmanager
 def scheduler_lock(uow: UnitOfWork) -> Iterator[None]:
-    """Hold the one sweep lock; ``Conflict`` if another sweep holds it (PostgreSQL)."""
+    """Hold the one sweep lock; ``Conflict`` if another sweep holds it.
+
+    PostgreSQL: an advisory lock. SQLite: a lock file beside the database, so two workers of
+    one server (two processes) never sweep at once.
+    """
     engine = uow.session_factory.kw.get("bind")
+    if isinstance(engine, Engine) and engine.dialect.name == "sqlite":
+        with _file_lock(engine):
+            yield
+        return
     if not isinstance(engine, Engine) or engine.dialect.name != "postgresql":
-        yield  # SQLite: one writer at a time; the sweep's own steps are idempotent.
+        yield
         return
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         if not connection.scalar(select(func.pg_try_advisory_lock(SWEEP_LOCK_KEY))):
@@ -174,6 +184,27 @@ def scheduler_lock(uow: UnitOfWork) -> Iterator[None]:
             yield
         finally:
             connection.scalar(select(func.pg_advisory_unlock(SWEEP_LOCK_KEY)))
+
+
+@contextmanager
+def _file_lock(engine: Engine) -> Iterator[None]:
+    """SQLite's sweep lock: a lock file beside the database, held by one process at a time."""
+    database = engine.url.database
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.sweep-lock", "a+b") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise Conflict(
+                "a retention sweep is already running",
+                reasons=[Reason("sweep-running", "wait for it to finish", "sweep")],
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def sweep(

@@ -18,6 +18,7 @@ from listwarden.web.limits import BodySizeLimit
 from listwarden.web.pages.errors import error_page
 from listwarden.web.pages.routes import pages_router
 from listwarden.web.problems import STATUS, install_problem_handlers
+from listwarden.web.scheduled_sweep import sweep_router
 from listwarden.web.templating import STATIC_DIR
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
@@ -57,6 +58,7 @@ def create_app(register: Register) -> FastAPI:
     app.include_router(users_router)
     app.include_router(share_router)
     app.include_router(pages_router)
+    app.include_router(sweep_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
     app.mount(
         "/assets", StaticFiles(directory=STATIC_DIR / "assets", check_dir=False), name="assets"
