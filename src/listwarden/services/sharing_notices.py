@@ -40,7 +40,7 @@ def raise_notices(
     session: Session, *, entry_ids: Sequence[str], kind: NoticeKind, at: datetime
 ) -> int:
     """In the caller's transaction: one notice per disclosure of each entry; how many raised."""
-    rows = []
+    rows: list[tuple[str, str, str, int]] = []
     for start in range(0, len(entry_ids), _CHUNK):
         chunk = list(entry_ids[start : start + _CHUNK])
         rows += session.execute(
