@@ -16,7 +16,7 @@ from listwarden.domain.sharing import SharingNotPermitted
 from listwarden.services.disclosures import request_disclosure
 from listwarden.services.erasure import EntryRemoval, erase_entries, erase_entry
 from listwarden.services.sharing_notices import forget_fingerprints, mark_sent, pending_notices
-from listwarden.services.sharing_review import attribute_leak, review_sharing
+from listwarden.services.sharing_review import attribute_leak, name_tags, review_sharing
 from listwarden.store.tables import DisclosureEntryRow
 from tests.integration.test_disclosures import open_package
 from tests.sharing_world import approved_agreement, sharing_world
@@ -145,3 +145,23 @@ def test_a_batch_erasure_tells_recipients_too(register: Register) -> None:
     notices = pending_notices(uow=uow, actor=cast.iru)
     assert sorted(n.entry_id for n in notices) == sorted(world.entries)
     assert {n.kind for n in notices} == {"erasure"}
+
+
+def test_tags_a_scan_found_are_named_with_their_disclosure_and_row(
+    register: Register, tmp_path: Path
+) -> None:
+    world = sharing_world(register, people=4)
+    uow, cast = register.uow, world.cast
+    sent = request_disclosure(uow=uow, actor=cast.analyst, ask=world.ask())
+    assert sent.package is not None
+    rows = _fragment(open_package(world.identity, sent.package, tmp_path), slice(1, 3))
+    # A scanner finds bare hex strings: the prefix may be gone, and noise comes with them.
+    found = [rows[0]["row_tag"], rows[1]["row_tag"].removeprefix("lwt1-"), "deadbeef" * 3]
+    named = name_tags(uow=uow, actor=cast.auditor, tags=found)
+    assert [(t.reference, t.row, t.entry_id) for t in named] == [
+        (sent.reference, 1, world.entries[1]),
+        (sent.reference, 2, world.entries[2]),
+    ]
+    assert {t.recipient_id for t in named} == {world.recipient}
+    with pytest.raises(AccessDenied):
+        name_tags(uow=uow, actor=cast.officer, tags=found)

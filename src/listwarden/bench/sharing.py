@@ -17,8 +17,8 @@ import statistics
 import tempfile
 import time
 import zipfile
-from functools import partial
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 

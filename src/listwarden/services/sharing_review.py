@@ -19,7 +19,14 @@ from sqlalchemy.orm import Session
 from listwarden.domain.access import Actor
 from listwarden.domain.fields import known_fields
 from listwarden.domain.vocabulary import Operation
-from listwarden.export.attribution import Attribution, DisclosureRecord, RowMark, attribute_fragment
+from listwarden.export.attribution import (
+    TAG_PREFIX,
+    Attribution,
+    DisclosureRecord,
+    RowMark,
+    TagIndex,
+    attribute_fragment,
+)
 from listwarden.policy.engine import REGISTER, AccessAction
 from listwarden.services.access import Authoriser
 from listwarden.services.disclosures import Status, attribution_key
@@ -261,3 +268,41 @@ def attribute_leak(
         Authoriser(session, uow, actor).require(AccessAction.SHARING_REVIEW, REGISTER)
         records = disclosure_records(session, uow.today())
     return attribute_fragment(rows, records, master_key=attribution_key(uow))
+
+
+@dataclass(frozen=True)
+class TaggedRow:
+    """A row tag found outside the register, named: which disclosure, to whom, which row."""
+
+    tag: str
+    disclosure_id: str
+    reference: str
+    recipient_id: str
+    row: int
+    entry_id: str
+
+
+def name_tags(*, uow: UnitOfWork, actor: Actor, tags: Sequence[str]) -> list[TaggedRow]:
+    """Name the disclosure and row of each tag a scan found (with or without its prefix).
+
+    Tags that no disclosure made are left out: a scanner's candidates include any hex string.
+    """
+    with uow.read_only() as session:
+        Authoriser(session, uow, actor).require(AccessAction.SHARING_REVIEW, REGISTER)
+        index = TagIndex(disclosure_records(session, uow.today()), attribution_key(uow))
+    named = []
+    for tag in dict.fromkeys(t.strip().lower() for t in tags):
+        found = index.lookup(tag if tag.startswith(TAG_PREFIX) else TAG_PREFIX + tag)
+        if found is not None:
+            record, mark = found
+            named.append(
+                TaggedRow(
+                    tag,
+                    record.disclosure_id,
+                    record.reference,
+                    record.recipient_id,
+                    mark.row,
+                    mark.entry_id,
+                )
+            )
+    return named
