@@ -171,6 +171,9 @@ class Decision:
     errors: tuple[str, ...] = ()
 
 
+DECISION_CACHE_SIZE = 4096
+
+
 class PolicyEngine:
     """Decides requests against resident, schema-validated Cedar handles."""
 
@@ -193,6 +196,7 @@ class PolicyEngine:
         )
         self._catalogue = dict(catalogue)
         self._order = {policy_id: n for n, policy_id in enumerate(self._catalogue)}
+        self._decided: dict[tuple[Any, ...], Decision] = {}
 
     @classmethod
     def load(cls, directory: Path | None = None) -> PolicyEngine:
@@ -222,7 +226,31 @@ class PolicyEngine:
         resource: Resource,
         context: Context | None = None,
     ) -> Decision:
-        """Decide one request; never raises for a refusal."""
+        """Decide one request; never raises for a refusal.
+
+        The policies are resident and a decision depends only on the principal's facts, the
+        action, the context and the kind of resource (``_kind_of``), so a decision already
+        made for the same of all four is given again without asking Cedar; at most
+        ``DECISION_CACHE_SIZE`` are kept, and all are forgotten when that fills.
+        """
+        action = AccessAction(action)
+        key = (principal, action, self._kind_of(resource), context or Context())
+        decided = self._decided.get(key)
+        if decided is None:
+            decided = self.evaluate(principal, action, resource, context)
+            if len(self._decided) >= DECISION_CACHE_SIZE:
+                self._decided.clear()  # one atomic step, safe with the server's threads
+            self._decided[key] = decided
+        return decided
+
+    def evaluate(
+        self,
+        principal: Principal,
+        action: AccessAction,
+        resource: Resource,
+        context: Context | None = None,
+    ) -> Decision:
+        """Decide one request by asking Cedar, whatever was decided before."""
         action = AccessAction(action)
         request = _request(principal, action, resource, _context(context or Context(), resource))
         # Entities go as text, parsed with the schema: a handle parsed without it would lack

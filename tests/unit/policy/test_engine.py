@@ -235,3 +235,29 @@ def test_decide_many_refuses_two_resources_under_one_id(access_engine: PolicyEng
     clash = [entry("AS"), entry("NW")]
     with pytest.raises(ValueError, match="two different Entry resources share the id 'e-1'"):
         access_engine.decide_many(principal(), CONSULT, clash, ENFORCEMENT)
+
+
+def test_a_remembered_decision_is_the_one_cedar_gives(access_engine: PolicyEngine) -> None:
+    asked = [
+        (principal(), CONSULT, entry(), ENFORCEMENT),
+        (principal(), CONSULT, entry(bcu="NW"), ENFORCEMENT),
+        (principal(training_current=False), CONSULT, entry(), ENFORCEMENT),
+        (principal(grant_current=False), CONSULT, entry(), ENFORCEMENT),
+        (principal(active=False), CONSULT, entry(), ENFORCEMENT),
+        (principal(), CONSULT, entry(category=Category.VICTIM), ENFORCEMENT),
+        (principal(), CONSULT, entry(), Context(purpose=Purpose.COMPLIANCE_AUDIT)),
+    ]
+    for request in asked * 3:  # the second and third time come from what was decided
+        assert access_engine.decide(*request) == access_engine.evaluate(*request)
+    allowed = access_engine.decide(*asked[0])
+    lapsed = access_engine.decide(*asked[2])
+    assert allowed.allowed
+    assert not lapsed.allowed  # a lapse is a different principal: never the remembered allow
+
+
+def test_the_remembered_decisions_are_bounded(access_engine: PolicyEngine) -> None:
+    from listwarden.policy import engine as engine_module
+
+    for n in range(engine_module.DECISION_CACHE_SIZE + 10):
+        access_engine.decide(principal(id=f"u-{n}"), CONSULT, entry(), ENFORCEMENT)
+    assert len(access_engine._decided) <= engine_module.DECISION_CACHE_SIZE
