@@ -20,6 +20,9 @@ def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("report") / "home"
     done = cli(home, "demo", "--no-serve", "--json", "--subjects", "120", "--seed", "3")
     assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert Path(summary["compliance_report"]).read_text(encoding="utf-8").startswith("<!doctype")
+    assert {f["check"] for f in summary["findings"]} >= {"leavers-with-access"}
     return home
 
 
@@ -28,7 +31,18 @@ def test_the_compliance_report_in_every_format(demo_home: Path, tmp_path: Path) 
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     statuses = {c["id"]: c["status"] for c in report["checks"]}
-    assert statuses["guidance-missing"] == "fail"
+    # The demo replays the notice: each of these finds real problems in it.
+    for check in (
+        "guidance-missing",
+        "entries-overdue-for-review",
+        "zero-scores-past-removal",
+        "access-with-lapsed-training",
+        "gang-unit-staff-untrained",
+        "leavers-with-access",
+        "agreements-expired-but-used",
+        "bcus-not-audited",
+    ):
+        assert statuses[check] == "fail", check
     assert statuses["open-loss-findings"] == "not_yet_evidenced"
     assert {s["key"] for s in report["steps"]} >= {"dpia", "audits", "access_log"}
 

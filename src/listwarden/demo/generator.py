@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from listwarden.bootstrap import Register, open_register
 from listwarden.demo.accounts import ACCOUNTS_FILE
+from listwarden.demo.findings import Finding, replay_the_notice, write_compliance_report
 from listwarden.demo.people import Person, make_person
 from listwarden.demo.sharing import create_demo_sharing, write_identity
 from listwarden.domain.access import Actor
@@ -94,6 +95,8 @@ class DemoSummary:
     under_18: int
     tokens: dict[str, str] = field(default_factory=dict)
     tokens_file: str = ""
+    findings: list[Finding] = field(default_factory=list)
+    compliance_report: str = ""
     accounts: dict[str, DemoAccount] = field(default_factory=dict)
     accounts_file: str = ""
 
@@ -373,6 +376,7 @@ def generate_demo(
         _train(register, second_iru.id, register.uow.access.mandatory_course)
         shared = create_demo_sharing(register, users, second_iru)
         write_identity(settings.home, shared["identity"])
+        replay_the_notice(register, users, matrix_id, shared, rng)
         accounts = _web_accounts(register, users)
         accounts_file = _write_secret_json(
             settings.home / ACCOUNTS_FILE,
@@ -382,6 +386,7 @@ def generate_demo(
             register, {MATRIX: matrix_id, VICTIMS: victims_id}, tokens, tokens_file, under_16
         )
         summary.accounts, summary.accounts_file = accounts, accounts_file
+        summary.findings, summary.compliance_report = write_compliance_report(register)
         return summary
     finally:
         register.close()

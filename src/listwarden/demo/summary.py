@@ -54,6 +54,11 @@ def print_summary(summary: DemoSummary, settings: Settings) -> None:
     console.print(
         "  Categories (all lists): " + ", ".join(f"{c} {n}" for c, n in summary.by_category.items())
     )
+    if summary.findings:
+        console.print("  [bold]Top compliance findings[/bold] (the notice replayed):")
+        for f in summary.findings:
+            console.print(f"    {f.severity:<8} {f.check}: {f.count} found. {f.title}")
+        console.print(f"  Compliance report: {summary.compliance_report}")
     console.print(f"  Database: {settings.resolved_database_url}")
     console.print(f"  Key store (kept apart): {settings.resolved_keystore_url}")
     console.print(f"  Demo API tokens, one per role: {summary.tokens_file}")
