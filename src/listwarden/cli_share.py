@@ -370,6 +370,24 @@ def approve(
     _report(outcome, path, json_out)
 
 
+@share_app.command("decline")
+def decline(
+    request_id: Annotated[str, typer.Argument(help="the disclosure request's id")],
+    reason: Annotated[str, typer.Option(help="why the second approver says no")],
+    token: TokenOption = None,
+) -> None:
+    """Decline a request awaiting the second IRU approval; it is kept as refused."""
+    from listwarden.services.disclosures import decline_disclosure
+
+    _act(
+        token,
+        lambda r, actor: decline_disclosure(
+            uow=r.uow, actor=actor, request_id=request_id, reason=reason
+        ),
+    )
+    typer.echo(f"request {request_id} declined")
+
+
 @share_app.command("review")
 def review(token: TokenOption = None, json_out: JsonOption = False) -> None:
     """The full review of all data sharing: what, to whom, how often, due agreements, refusals."""

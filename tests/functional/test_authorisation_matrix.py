@@ -121,6 +121,7 @@ MATRIX: dict[tuple[str, str, str], dict[str, int]] = {
     ("POST", "/api/v1/disclosures/{request_id}/approve", ""): row(
         403, 403, 403, 200, 403, 403, 403, 403, 403
     ),
+    ("POST", "/api/v1/disclosures/{request_id}/decline", ""): IRU_ONLY_204,
     ("POST", "/api/v1/disclosures/attribute", ""): SHARING_REVIEWERS,
     ("GET", "/api/v1/sharing/review", ""): SHARING_REVIEWERS,
     ("GET", "/api/v1/sharing/notices", ""): SHARING_REVIEWERS,
@@ -165,6 +166,7 @@ SCOPES: dict[tuple[str, str], str | None] = {
     ("POST", "/api/v1/agreements/{agreement_id}/revoke"): WRITE,
     ("POST", "/api/v1/disclosures"): WRITE,
     ("POST", "/api/v1/disclosures/{request_id}/approve"): WRITE,
+    ("POST", "/api/v1/disclosures/{request_id}/decline"): WRITE,
     ("POST", "/api/v1/disclosures/attribute"): WRITE,
     ("GET", "/api/v1/sharing/review"): READ,
     ("GET", "/api/v1/sharing/notices"): READ,
@@ -421,6 +423,10 @@ def request(
         "/api/v1/sharing/notices/sent": lambda: (
             path,
             {"json": {"ids": [world.sharing.notice(n)]}},
+        ),
+        "/api/v1/disclosures/{request_id}/decline": lambda: (
+            path.format(request_id=world.sharing.pending()),
+            {"json": {"reason": "not necessary for so many people"}},
         ),
         "/api/v1/disclosures/attribute": lambda: (
             path,

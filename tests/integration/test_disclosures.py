@@ -16,10 +16,15 @@ from pyrage import x25519
 from sqlalchemy import select
 
 from listwarden.bootstrap import Register
-from listwarden.domain.errors import AccessDenied, InvalidInput
+from listwarden.domain.errors import AccessDenied, Conflict, InvalidInput
 from listwarden.domain.sharing import SharingNotPermitted
 from listwarden.services import sharing
-from listwarden.services.disclosures import Status, approve_disclosure, request_disclosure
+from listwarden.services.disclosures import (
+    Status,
+    approve_disclosure,
+    decline_disclosure,
+    request_disclosure,
+)
 from listwarden.services.entries import NewEvidence, NewIntelligence
 from listwarden.store.tables import (
     DisclosureEntryRow,
@@ -420,3 +425,25 @@ def test_recipients_are_typed_keyed_and_approved_by_another_iru_officer(
     sharing.approve_agreement(uow=uow, actor=cast.iru, agreement_id=draft)
     listed = {r.id: r for r in sharing.list_recipients(uow=uow, actor=cast.analyst)}
     assert listed[fresh].approved_by == world.iru2.id
+
+
+def test_the_second_approver_may_decline_and_the_refusal_is_kept(register: Register) -> None:
+    world = sharing_world(register, people=21)
+    uow = register.uow
+    pending = request_disclosure(uow=uow, actor=world.cast.analyst, ask=world.ask())
+    with pytest.raises(InvalidInput):
+        decline_disclosure(uow=uow, actor=world.iru2, request_id=pending.request_id, reason=" ")
+    with pytest.raises(AccessDenied):
+        decline_disclosure(
+            uow=uow, actor=world.cast.dpo, request_id=pending.request_id, reason="no"
+        )
+    decline_disclosure(
+        uow=uow, actor=world.iru2, request_id=pending.request_id, reason="too many people"
+    )
+    with pytest.raises(Conflict):
+        approve_disclosure(uow=uow, actor=world.iru2, request_id=pending.request_id)
+    with register.uow.read_only() as session:
+        kept = session.get(DisclosureRequestRow, pending.request_id)
+        assert kept is not None
+        assert (kept.status, kept.reasons) == (Status.REFUSED, ["second-approval-declined"])
+        assert session.scalars(select(DisclosureRow)).all() == []

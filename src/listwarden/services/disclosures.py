@@ -22,7 +22,14 @@ from sqlalchemy.orm import Session
 from listwarden.auditlog.sealing import EventRef
 from listwarden.domain.access import Actor
 from listwarden.domain.agreements import Agreement, Approval, Recipient
-from listwarden.domain.errors import Conflict, KeyUnavailable, ListNotAuthorised, NotFound, Reason
+from listwarden.domain.errors import (
+    Conflict,
+    InvalidInput,
+    KeyUnavailable,
+    ListNotAuthorised,
+    NotFound,
+    Reason,
+)
 from listwarden.domain.lists import ListAction, require_list_permits
 from listwarden.domain.purposes import class_of
 from listwarden.domain.sharing import (
@@ -141,17 +148,7 @@ def approve_disclosure(*, uow: UnitOfWork, actor: Actor, request_id: str) -> Dis
     """
     refused: SharingNotPermitted | None = None
     with uow.transaction(Attempt(Operation.DISCLOSURE_APPROVE, actor.id)) as session:
-        row = session.get(DisclosureRequestRow, request_id)
-        if row is None:
-            raise NotFound(
-                f"no disclosure request {request_id}",
-                reasons=[Reason("request-not-found", request_id, "request_id")],
-            )
-        if row.status != Status.AWAITING_SECOND_APPROVAL:
-            raise Conflict(
-                f"the request is {row.status}, not awaiting a second approval",
-                reasons=[Reason("request-not-awaiting-approval", row.status, "request_id")],
-            )
+        row = _awaiting(session, request_id)
         named = session.scalars(
             select(DisclosureEntryRow)
             .where(DisclosureEntryRow.request_id == request_id)
@@ -184,6 +181,51 @@ def approve_disclosure(*, uow: UnitOfWork, actor: Actor, request_id: str) -> Dis
         _request_event(session, uow, row, actor.id, Outcome.REFUSED, ",".join(row.reasons))
         refused = SharingNotPermitted("the disclosure is refused", reasons=reasons)
     raise refused
+
+
+def decline_disclosure(*, uow: UnitOfWork, actor: Actor, request_id: str, reason: str) -> None:
+    """The second approver says no: the request is refused, with the reason, and kept."""
+    if not (reason or "").strip():
+        raise InvalidInput(
+            "say why the disclosure is declined",
+            reasons=[Reason("decline-reason-missing", "give a reason", "reason")],
+        )
+    with uow.transaction(Attempt(Operation.DISCLOSURE_APPROVE, actor.id)) as session:
+        row = _awaiting(session, request_id)
+        list_ids = session.scalars(
+            select(DisclosureEntryRow.list_id)
+            .where(DisclosureEntryRow.request_id == request_id)
+            .distinct()
+        ).all()
+        authoriser = Authoriser(session, uow, actor)
+        for list_id in sorted(i for i in list_ids if i):
+            authoriser.require(
+                AccessAction.DISCLOSURE_APPROVE,
+                list_resource(get_list(session, list_id)),
+                Context(requester_id=row.requested_by),
+            )
+        row.status, row.reasons = Status.REFUSED, ["second-approval-declined"]
+        row.decided_at = uow.now()
+        row.second_approved_by, row.second_approved_at = actor.id, uow.now()
+        _request_event(
+            session, uow, row, actor.id, Outcome.REFUSED, "declined", justification=reason
+        )
+
+
+def _awaiting(session: Session, request_id: str) -> DisclosureRequestRow:
+    """The request, locked so that two approvers never both act on it."""
+    row = session.get(DisclosureRequestRow, request_id, with_for_update=True)
+    if row is None:
+        raise NotFound(
+            f"no disclosure request {request_id}",
+            reasons=[Reason("request-not-found", request_id, "request_id")],
+        )
+    if row.status != Status.AWAITING_SECOND_APPROVAL:
+        raise Conflict(
+            f"the request is {row.status}, not awaiting a second approval",
+            reasons=[Reason("request-not-awaiting-approval", row.status, "request_id")],
+        )
+    return row
 
 
 def _explicit(entry_ids: Sequence[str]) -> list[str]:

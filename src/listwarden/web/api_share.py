@@ -144,6 +144,12 @@ def approve_disclosure(request_id: str, uow: UowDep, actor: ActorDep) -> dict[st
     return _outcome(disclosures.approve_disclosure(uow=uow, actor=actor, request_id=request_id))
 
 
+@share_router.post("/disclosures/{request_id}/decline", status_code=204)
+def decline_disclosure(request_id: str, body: Revocation, uow: UowDep, actor: ActorDep) -> None:
+    """The second approver declines a request of more than 20 entries; it is kept as refused."""
+    disclosures.decline_disclosure(uow=uow, actor=actor, request_id=request_id, reason=body.reason)
+
+
 @share_router.post("/disclosures/attribute")
 def attribute(body: Fragment, uow: UowDep, actor: ActorDep) -> dict[str, Any]:
     """Name the disclosure behind a leaked fragment: by row tags, or by its people and fields."""
