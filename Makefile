@@ -5,6 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_HOME ?= .listwarden-demo
+# The equality dashboard compares against a census baseline; the shared data has one.
+LISTWARDEN_CENSUS_BASELINE ?= $(wildcard ../shared/data/census2011_london_boroughs_ethnic_group.csv)
+export LISTWARDEN_CENSUS_BASELINE
 NODE_STAMP := node_modules/.installed
 STATIC := src/listwarden/web/static
 STATIC_STAMP := $(STATIC)/.built

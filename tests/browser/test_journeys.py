@@ -57,7 +57,7 @@ def test_each_role_has_its_own_dashboard(visit: Visit) -> None:
             ],
             [],
         ),
-        "auditor": (["Search the access log", "The list register"], ["Reviews"]),
+        "auditor": (["Search the access log", "Compliance", "The list register"], ["Reviews"]),
         "administrator": (["The list register", "Search the access log"], []),
     }
     for role, (tasks, hidden_nav) in expected.items():

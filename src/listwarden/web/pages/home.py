@@ -47,6 +47,16 @@ ACCESS_LOG = Task(
     "/access-log", "Search the access log", "Who consulted, changed or shared what, and why."
 )
 
+COMPLIANCE = Task(
+    "/compliance",
+    "Compliance",
+    "Every check of the laws and the Commissioner's steps, with its evidence.",
+)
+EQUALITY = Task(
+    "/equality",
+    "Equality monitoring",
+    "People listed by ethnic group against the census, in aggregate only, with charts.",
+)
 SHARE = Task(
     "/sharing",
     "Agreements and disclosures",
@@ -57,11 +67,11 @@ TASKS: dict[Role, tuple[Task, ...]] = {
     Role.OFFICER: (CONSULT, FIND),
     Role.ANALYST: (CONSULT, FIND, COLLECT, REVIEWS),
     Role.IAO: (LIST_REGISTER, COLLECT, REVIEWS),
-    Role.DPO: (LIST_REGISTER, ACCESS_LOG),
-    Role.DATA_BOARD: (LIST_REGISTER,),
+    Role.DPO: (LIST_REGISTER, COMPLIANCE, EQUALITY, ACCESS_LOG),
+    Role.DATA_BOARD: (LIST_REGISTER, COMPLIANCE),
     Role.IRU: (SHARE, LIST_REGISTER),
-    Role.EQUALITY_ANALYST: (LIST_REGISTER,),
-    Role.AUDITOR: (ACCESS_LOG, LIST_REGISTER),
+    Role.EQUALITY_ANALYST: (EQUALITY, LIST_REGISTER),
+    Role.AUDITOR: (ACCESS_LOG, COMPLIANCE, LIST_REGISTER),
     Role.ADMINISTRATOR: (LIST_REGISTER, ACCESS_LOG),
 }
 

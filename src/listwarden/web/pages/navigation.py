@@ -20,16 +20,18 @@ REVIEWS = NavItem("/reviews", "Reviews")
 ACCESS_LOG = NavItem("/access-log", "Access log")
 SHARING = NavItem("/sharing", "Sharing")
 PEOPLE = NavItem("/people", "Find a person")
+COMPLIANCE = NavItem("/compliance", "Compliance")
+EQUALITY = NavItem("/equality", "Equality")
 
 _BY_ROLE: dict[Role, tuple[NavItem, ...]] = {
-    Role.IAO: (LISTS, PEOPLE, REVIEWS, SHARING),
-    Role.DPO: (LISTS, ACCESS_LOG, SHARING),
-    Role.DATA_BOARD: (LISTS,),
+    Role.IAO: (LISTS, PEOPLE, REVIEWS, SHARING, COMPLIANCE),
+    Role.DPO: (LISTS, ACCESS_LOG, SHARING, COMPLIANCE, EQUALITY),
+    Role.DATA_BOARD: (LISTS, COMPLIANCE),
     Role.IRU: (LISTS, SHARING),
     Role.ANALYST: (LISTS, PEOPLE, REVIEWS, SHARING),
     Role.OFFICER: (LISTS, PEOPLE),
-    Role.EQUALITY_ANALYST: (LISTS,),
-    Role.AUDITOR: (LISTS, ACCESS_LOG, SHARING),
+    Role.EQUALITY_ANALYST: (LISTS, EQUALITY),
+    Role.AUDITOR: (LISTS, ACCESS_LOG, SHARING, COMPLIANCE),
     Role.ADMINISTRATOR: (LISTS, ACCESS_LOG),
 }
 

@@ -11,6 +11,7 @@ from listwarden.web.pages import (
     home,
     intelligence,
     lists,
+    oversight,
     people,
     reviews,
     sharing,
@@ -29,5 +30,6 @@ for module in (
     reviews,
     access_log,
     sharing,
+    oversight,
 ):
     pages_router.include_router(module.router)
