@@ -672,3 +672,47 @@ class QuarantineRow(Base):
 
 
 from listwarden.store import oversight_tables  # noqa: E402, F401 - registers law 12 tables on Base
+
+# The rights of the people on the list (DPA 2018 Part 3, ss.45-48). Identifiers only: a request
+# outlives an erasure it asked for, and its restriction reasons are sealed under the subject's key.
+
+
+class SubjectRequestRow(Base):
+    """A request by a person to exercise a right, with its identity check and its clock."""
+
+    __tablename__ = "subject_requests"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[str] = mapped_column(Id, index=True)
+    received_on: Mapped[date] = mapped_column(Date)
+    identity_method: Mapped[str] = mapped_column(String(200))
+    identity_checked_by: Mapped[str | None] = mapped_column(Id)
+    identity_confirmed_on: Mapped[date | None] = mapped_column(Date)
+    extended: Mapped[bool] = mapped_column(Boolean, default=False)
+    extension_reason: Mapped[str | None] = mapped_column(Text)
+    pauses: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    ncnd: Mapped[bool] = mapped_column(Boolean, default=False)
+    ncnd_reason: Mapped[str | None] = mapped_column(Text)
+    reveal_officers: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    answered_on: Mapped[date | None] = mapped_column(Date)
+    recorded_by: Mapped[str] = mapped_column(Id)
+    recorded_at: Mapped[datetime]
+
+
+class RequestRestrictionRow(Base):
+    """One item withheld from a subject access response: its ground (s.45(4)) and sealed why."""
+
+    __tablename__ = "request_restrictions"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    request_id: Mapped[str] = mapped_column(
+        ForeignKey("subject_requests.id", ondelete="CASCADE"), index=True
+    )
+    item_kind: Mapped[str] = mapped_column(String(16))
+    item_id: Mapped[str] = mapped_column(Id)
+    ground: Mapped[str] = mapped_column(String(40))
+    reason_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    decided_by: Mapped[str] = mapped_column(Id)
+    decided_at: Mapped[datetime]
