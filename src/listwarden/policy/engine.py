@@ -66,6 +66,7 @@ class AccessAction(StrEnum):
     MONITORING_READ = "monitoring:read"
     LOG_READ = "log:read"
     USER_MANAGE = "user:manage"
+    SUBJECT_REQUEST_MANAGE = "subject_request:manage"
     COMPLIANCE_READ = "compliance:read"
     EQUALITY_REPORT = "equality:report"
     GUIDANCE_APPROVE = "guidance:approve"
