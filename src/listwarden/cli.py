@@ -200,6 +200,8 @@ from listwarden.cli_backup import backup, erasure_app, restore  # noqa: E402 - u
 from listwarden.cli_keys import keys_app  # noqa: E402 - uses the helpers above
 
 app.command()(backup)
+app.command("sar")(__import__("listwarden.cli_rights").cli_rights.sar_command)
+app.add_typer(__import__("listwarden.cli_rights").cli_rights.rights_app, name="rights")
 app.command("import")(__import__("listwarden.cli_import").cli_import.import_command)
 app.command()(restore)
 app.add_typer(erasure_app, name="erasure")
