@@ -83,6 +83,14 @@ def _import(scale: float, show: bool) -> dict[str, Any]:
     return bench_imports(rows=max(1_000, int(100_000 * scale)), show_progress=show)
 
 
+def _sar(scale: float, show: bool) -> dict[str, Any]:
+    # One person's subject access response at a tenth of the size and at the full size.
+    from listwarden.bench.sar import bench_sar
+
+    full = max(10_000, int(1_000_000 * scale))
+    return bench_sar(sizes=[full // 10, full], show_progress=show)
+
+
 SUITES: dict[str, Callable[[float, bool], dict[str, Any]]] = {
     "core": _core,
     "access": _access,
@@ -93,4 +101,5 @@ SUITES: dict[str, Callable[[float, bool], dict[str, Any]]] = {
     "retention": _retention,
     "dlp": _dlp,
     "import": _import,
+    "sar": _sar,
 }
