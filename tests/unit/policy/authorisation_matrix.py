@@ -146,6 +146,7 @@ REGISTER_ACTIONS: dict[str, str] = {
     "equality:report":             "N   Y   N     N   N       N       Y        N       N",
     "guidance:approve":            "N   Y   Y     N   N       N       N        N       N",
     "audit:conduct":               "N   N   N     N   N       N       N        Y       N",
+    "subject_request:manage":      "N   N   N     Y   N       N       N        N       N",
 }
 
 # Law 2, for an entry's category and the purpose class it is consulted for (by a role that may

@@ -109,7 +109,7 @@ def test_an_optional_attribute_read_without_has_is_refused(policies: Path) -> No
         (
             '@id("officers")\npermit (principal, action == Action::"list:read", resource);',
             "policy-id-duplicate",
-            'scope.cedar, line {line}: @id("officers") is already used at roles.cedar, line 59',
+            'scope.cedar, line {line}: @id("officers") is already used at roles.cedar, line 60',
         ),
         (
             '@id("silent")\nforbid (principal, action == Action::"list:read", resource);',
