@@ -1,7 +1,7 @@
 """Subject rights: requests with their identity check and clock, and item-by-item restrictions.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-03 07:00:00.000000
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import listwarden.store.tables
 
-revision = "0010"
-down_revision = "0009"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
