@@ -13,6 +13,7 @@ from sqlalchemy import select
 from listwarden.bootstrap import Register
 from listwarden.domain.errors import AccessDenied
 from listwarden.domain.sharing import SharingNotPermitted
+from listwarden.services import sharing
 from listwarden.services.disclosures import request_disclosure
 from listwarden.services.erasure import EntryRemoval, erase_entries, erase_entry
 from listwarden.services.sharing_notices import forget_fingerprints, mark_sent, pending_notices
@@ -36,6 +37,10 @@ def test_the_review_shows_what_was_shared_due_agreements_and_every_refusal(
     due = approved_agreement(
         register, cast, [world.recipient], review_on=uow.today() + timedelta(days=10)
     )
+    gone = approved_agreement(
+        register, cast, [world.recipient], review_on=uow.today() + timedelta(days=5)
+    )
+    sharing.revoke_agreement(uow=uow, actor=cast.iru, agreement_id=gone, reason="superseded")
     review = review_sharing(uow=uow, actor=cast.auditor)
     [shared] = review.shared
     assert (shared.recipient_id, shared.agreement_id) == (world.recipient, world.agreement)

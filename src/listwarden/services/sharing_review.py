@@ -95,7 +95,7 @@ class SharingReview:
     on: date
     shared: list[SharedUnder]
     agreements: list[AgreementView]
-    expired_or_due: list[AgreementView]  # expired, revoked not counted; due within 30 days
+    expired_or_due: list[AgreementView]  # expired, or approved and due within 30 days
     awaiting_second_approval: list[AwaitingApproval]
     refused: list[RefusedAttempt]
     notices_unsent: list[Notice]  # erasures, rectifications, restrictions to tell recipients of
@@ -118,9 +118,8 @@ def review_sharing(*, uow: UnitOfWork, actor: Actor) -> SharingReview:
             on=today,
             shared=_shared(session, agreements, recipients, views),
             agreements=views,
-            expired_or_due=[
-                v for v in views if v.status == "expired" or v.review_due or v.review_on < today
-            ],
+            # A revoked or draft agreement is not reviewed: nothing goes under it.
+            expired_or_due=[v for v in views if v.status == "expired" or v.review_due],
             awaiting_second_approval=_awaiting(session),
             refused=_refused(session),
             notices_unsent=unsent(session),
