@@ -182,14 +182,28 @@ class Authoriser:
         )
 
     def require(
-        self, action: AccessAction, resource: Resource, context: Context | None = None
+        self,
+        action: AccessAction,
+        resource: Resource,
+        context: Context | None = None,
+        *,
+        mark_used: bool = True,
     ) -> Decision:
-        """Decide one request; raise ``AccessDenied`` naming the policy unless allowed."""
+        """Decide one request; raise ``AccessDenied`` naming the policy unless allowed.
+
+        A use of a list's data marks its grant used, unless ``mark_used`` is False: a caller
+        deciding in a read-only transaction then calls ``mark_used_in`` in its write.
+        """
         list_id = _list_of(resource)
         decision = self.uow.policy.require(self.principal(list_id), action, resource, context)
-        if list_id is not None and action in LIST_DATA:
+        if mark_used and list_id is not None and action in LIST_DATA:
             self.mark_used(list_id)
         return decision
+
+    def mark_used_in(self, session: Session, list_id: str) -> None:
+        """Mark the grant to ``list_id`` used, in ``session`` (the facts read are kept)."""
+        self.session = session
+        self.mark_used(list_id)
 
     def decide_many(
         self, action: AccessAction, resources: Sequence[EntryResource], context: Context | None

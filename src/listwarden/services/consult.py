@@ -207,7 +207,11 @@ def consult_entry(
         purpose=why.purpose.value,
         purpose_class=why.purpose_class.value,
     )
-    with uow.transaction(attempt) as session:
+    # Everything is read, decided and decrypted in a read-only transaction; the write that
+    # logs the consultation (and marks the grant used) is short and comes after, and the view
+    # is returned only once it has committed. On SQLite this keeps the one write lock for the
+    # write alone, so that workers decide and decrypt side by side.
+    with uow.read_only(attempt) as session:
         # The entry, its person, its list and the list's DPIA review date in one read.
         row = session.execute(_ENTRY_IN_FULL, {"entry_id": entry_id}).first()
         if row is None:
@@ -217,10 +221,12 @@ def consult_entry(
         entry, subject, register_list, dpia_review_on = row
         # Law 2 is refused by its own domain error first; the engine decides with the same rule.
         require_category_permitted(why.purpose, Category(entry.category))
-        Authoriser(session, uow, actor).require(
+        authoriser = Authoriser(session, uow, actor)
+        authoriser.require(
             AccessAction.ENTRY_CONSULT,
             entry_resource(entry, register_list),
             Context(purpose=why.purpose),
+            mark_used=False,
         )
         require_list_permits(
             list_rules.effective_status(
@@ -232,8 +238,10 @@ def consult_entry(
         require_category_permitted(why.purpose, Category(entry.category))
         summary = _summaries(uow, [(entry, subject)])[0]
         view = _detail(session, uow, entry, subject, summary)
+    with uow.transaction() as session:
+        authoriser.mark_used_in(session, entry.list_id)
         _log_consultations(session, uow, actor, why, [summary], list_id=entry.list_id)
-        return view
+    return view
 
 
 def _detail(

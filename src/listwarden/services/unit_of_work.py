@@ -133,12 +133,20 @@ class UnitOfWork:
             session.close()
 
     @contextmanager
-    def read_only(self) -> Iterator[Session]:
-        """A transaction that writes nothing (SQLite: a deferred, shared-lock transaction)."""
+    def read_only(self, attempt: Attempt | None = None) -> Iterator[Session]:
+        """A transaction that writes nothing (SQLite: a deferred, shared-lock transaction).
+
+        With ``attempt``, an authorisation refusal inside it is logged as in ``transaction``.
+        """
         session = self.session_factory()
         session.connection(execution_options={"sqlite_begin": "DEFERRED"})
         try:
             yield session
+        except AccessDenied as refusal:
+            session.rollback()
+            if attempt is not None:
+                self._record_refusal(attempt, refusal)
+            raise
         finally:
             # close() ends the transaction without expiring what was read, so results stay usable.
             session.close()
