@@ -37,10 +37,11 @@ def _sharing(scale: float, show: bool) -> dict[str, Any]:
 
 
 def _reports(scale: float, show: bool) -> dict[str, Any]:
-    # Equality aggregation of monitoring tuples beside a bare Counter over the same tuples.
-    from listwarden.bench.reports_pure import bench_equality
+    # The compliance and equality reports over the entries table beside one SQL count of it;
+    # then the equality aggregation of monitoring tuples beside a bare Counter over them.
+    from listwarden.bench.reports import bench_reports_suite
 
-    return bench_equality(max(10_000, int(1_000_000 * scale)))
+    return bench_reports_suite(scale, show)
 
 
 def _retention(scale: float, show: bool) -> dict[str, Any]:

@@ -48,6 +48,8 @@ from listwarden.store.tables import MonitoringRecord as MonitoringRow
 PAGE = 5000
 Progress = Callable[[int], None]
 _UNKNOWN = (AgeBand.UNKNOWN, IdentityCode.IC9, SelfDefinedEthnicity.NOT_STATED)
+_CODES = {c.value: c for c in IdentityCode}  # a dict lookup, not an Enum call, per record
+_ETHNICITIES = {e.value: e for e in SelfDefinedEthnicity}
 
 
 def _require(uow: UnitOfWork, actor: Actor | None) -> None:
@@ -70,25 +72,27 @@ def current_tallies(
     cells: Counter[MonitoringRecord] = Counter()
     after, done = "", 0
     open_field = uow.cipher.open_monitoring
+    query = (
+        select(
+            Entry.id,
+            Entry.list_id,
+            Entry.category,
+            Entry.bcu,
+            Entry.band,
+            MonitoringRow.id.label("record_id"),
+            MonitoringRow.identity_code_ct,
+            MonitoringRow.self_defined_ethnicity_ct,
+            MonitoringRow.birth_month_ct,
+        )
+        .outerjoin(MonitoringRow, MonitoringRow.subject_id == Entry.subject_id)
+        .where(*([] if list_id is None else [Entry.list_id == list_id]))
+        .order_by(Entry.id)
+        .limit(PAGE)
+    )
     while True:
         with uow.read_only() as session:
-            rows = session.execute(
-                select(
-                    Entry.id,
-                    Entry.list_id,
-                    Entry.category,
-                    Entry.bcu,
-                    Entry.band,
-                    MonitoringRow.id.label("record_id"),
-                    MonitoringRow.identity_code_ct,
-                    MonitoringRow.self_defined_ethnicity_ct,
-                    MonitoringRow.birth_month_ct,
-                )
-                .outerjoin(MonitoringRow, MonitoringRow.subject_id == Entry.subject_id)
-                .where(Entry.id > after, *([] if list_id is None else [Entry.list_id == list_id]))
-                .order_by(Entry.id)
-                .limit(PAGE)
-            ).all()
+            # Core rows, not ORM objects: a page is read once and reduced at once.
+            rows = session.connection().execute(query.where(Entry.id > after)).all()
         if not rows:
             break
         for r in rows:
@@ -100,12 +104,12 @@ def current_tallies(
                     born = open_field(r.record_id, "birth_month", r.birth_month_ct)
                     values = opened[r.record_id] = (
                         age_band_from_birth_month(int(born[:4]), int(born[5:7]), day),
-                        IdentityCode(open_field(r.record_id, "identity_code", r.identity_code_ct)),
-                        SelfDefinedEthnicity(
+                        _CODES[open_field(r.record_id, "identity_code", r.identity_code_ct)],
+                        _ETHNICITIES[
                             open_field(
                                 r.record_id, "self_defined_ethnicity", r.self_defined_ethnicity_ct
                             )
-                        ),
+                        ],
                     )
             cells[
                 MonitoringRecord(
