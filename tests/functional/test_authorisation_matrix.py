@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pyotp
@@ -22,7 +23,7 @@ from sqlalchemy import select
 
 from listwarden.bootstrap import Register
 from listwarden.domain.access import Actor
-from listwarden.services import lists, sessions, sharing, signin
+from listwarden.services import bcu_audits, lists, monthly_report, sessions, sharing, signin
 from listwarden.services.disclosures import DisclosureAsk, request_disclosure
 from listwarden.services.erasure import erase_entry
 from listwarden.services.users import create_user, issue_token
@@ -57,6 +58,7 @@ COLLECTORS = row(201, 403, 403, 403, 201, 403, 403, 403, 403)
 OPERATIONAL = row(200, 403, 403, 403, 200, 200, 403, 403, 403)
 SHARING_READERS = row(200, 200, 403, 200, 200, 403, 403, 200, 403)
 SHARING_REVIEWERS = row(403, 200, 403, 200, 403, 403, 403, 200, 403)
+COMPLIANCE_READERS = row(200, 200, 200, 403, 403, 403, 403, 200, 403)
 IRU_ONLY_201 = row(403, 403, 403, 201, 403, 403, 403, 403, 403)
 IRU_ONLY_204 = row(403, 403, 403, 204, 403, 403, 403, 403, 403)
 
@@ -94,6 +96,12 @@ MATRIX: dict[tuple[str, str, str], dict[str, int]] = {
     ("POST", "/api/v1/entries/{entry_id}/intelligence", ""): COLLECTORS,
     ("POST", "/api/v1/people/search", ""): OPERATIONAL,
     ("GET", "/api/v1/events", ""): LOG_READERS,
+    ("GET", "/api/v1/reports/compliance", ""): COMPLIANCE_READERS,
+    ("GET", "/api/v1/reports/dpia", ""): COMPLIANCE_READERS,
+    ("GET", "/api/v1/reports/monthly", ""): COMPLIANCE_READERS,
+    ("GET", "/api/v1/reports/bcu/{bcu}", ""): COMPLIANCE_READERS,
+    ("GET", "/api/v1/reports/equality", ""): row(403, 200, 403, 403, 403, 403, 200, 403, 403),
+    ("GET", "/api/v1/reports/publication", ""): ALL_200,
     ("GET", "/api/v1/audit/checkpoint", ""): LOG_READERS,
     ("GET", "/api/v1/audit/cosigned", ""): LOG_READERS,
     ("GET", "/api/v1/audit/events", ""): LOG_READERS,
@@ -147,6 +155,12 @@ SCOPES: dict[tuple[str, str], str | None] = {
     ("POST", "/api/v1/entries/{entry_id}/intelligence"): WRITE,
     ("POST", "/api/v1/people/search"): CONSULT,
     ("GET", "/api/v1/events"): LOG,
+    ("GET", "/api/v1/reports/compliance"): READ,
+    ("GET", "/api/v1/reports/dpia"): READ,
+    ("GET", "/api/v1/reports/monthly"): READ,
+    ("GET", "/api/v1/reports/bcu/{bcu}"): READ,
+    ("GET", "/api/v1/reports/equality"): READ,
+    ("GET", "/api/v1/reports/publication"): READ,
     ("GET", "/api/v1/audit/checkpoint"): LOG,
     ("GET", "/api/v1/audit/cosigned"): LOG,
     ("GET", "/api/v1/audit/events"): LOG,
@@ -390,6 +404,7 @@ def request(
         ),
         "/api/v1/people/search": lambda: (path, {"json": {**why, **person}}),
         "/api/v1/audit/proofs/inclusion/{event_id}": lambda: (path.format(event_id=1), {}),
+        "/api/v1/reports/bcu/{bcu}": lambda: (path.format(bcu="CE"), {}),
         "/api/v1/audit/proofs/consistency": lambda: (path, {"params": {"from": 1}}),
         "/api/v1/users/{user_id}/disable": lambda: (
             path.format(user_id=world.newcomer(n)),
@@ -455,12 +470,19 @@ def api_routes(routes: Iterable[Any]) -> Iterator[APIRoute]:
             yield from api_routes(route.original_router.routes)
 
 
+CENSUS = Path(__file__).parents[2] / ".." / "shared" / "data"
+CENSUS_FILE = CENSUS / "census2011_london_boroughs_ethnic_group.csv"
+
+
 @pytest.fixture
-def world(register: Register) -> World:
+def world(register: Register, monkeypatch: pytest.MonkeyPatch) -> World:
+    monkeypatch.setenv("LISTWARDEN_CENSUS_BASELINE", str(CENSUS_FILE))  # equality figures
     cast = make_cast(register)
     matrix = authorised_list(register, cast)
     entry = add_person(register, cast, matrix)
     south = add_person(register, cast, matrix, n=1, bcu="SN")
+    bcu_audits.open_audit(uow=register.uow, actor=cast.auditor, bcu="CE")  # law 12's records
+    monthly_report.sign_monthly(uow=register.uow, actor=None, month="2026-11")
     totps = {}
     for role in ROLES:
         user_id = getattr(cast, role).id
