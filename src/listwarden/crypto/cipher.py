@@ -27,6 +27,14 @@ MONITORING_TABLE = "monitoring"
 QUARANTINE_TABLE = "quarantine_rows"
 
 
+GANG_TABLE = "gangs"
+
+
+def gang_key_name(gang_id: str) -> str:
+    """The system key that seals one gang record's evidence (not a person's: no reconcile)."""
+    return f"gang:{gang_id}"
+
+
 def quarantine_key_name(import_id: str) -> str:
     """The system key that seals one import's quarantine."""
     return f"quarantine:{import_id}"
@@ -126,6 +134,15 @@ class SubjectCipher:
         self._quarantine.pop(import_id, None)
         self.keystore.destroy_system_key(quarantine_key_name(import_id))
 
+    def seal_gang(self, gang_id: str, field: str, value: str) -> bytes:
+        """Seal a gang record's field under the gang's own system key, bound to record and field."""
+        key = self.keystore.system_key(gang_key_name(gang_id))
+        return Envelope(key).seal(value.encode("utf-8"), field_aad(GANG_TABLE, gang_id, field))
+
+    def open_gang(self, gang_id: str, field: str, blob: bytes) -> str:
+        key = self.keystore.system_key(gang_key_name(gang_id))
+        return Envelope(key).open(blob, field_aad(GANG_TABLE, gang_id, field)).decode("utf-8")
+
     def destroy_equality_key(self) -> None:
         """Destroy the equality key (every monitoring record becomes unreadable) and forget it.
 
@@ -184,3 +201,11 @@ class UnsafePlaintextCipher:
 
     def destroy_quarantine_key(self, import_id: str) -> None:
         del import_id
+
+    def seal_gang(self, gang_id: str, field: str, value: str) -> bytes:
+        del gang_id, field
+        return value.encode("utf-8")
+
+    def open_gang(self, gang_id: str, field: str, blob: bytes) -> str:
+        del gang_id, field
+        return blob.decode("utf-8")

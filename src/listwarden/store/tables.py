@@ -239,6 +239,8 @@ class Entry(Base):
     # Brought in from a legacy spreadsheet and not yet reviewed: never disclosed, reviewed soon.
     legacy_unreviewed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     import_id: Mapped[str | None] = mapped_column(ForeignKey("imports.id"))
+    # Law 8: the recorded gang a gang nominal is linked to.
+    gang_id: Mapped[str | None] = mapped_column(ForeignKey("gangs.id"), index=True)
 
 
 class EvidenceItem(Base):
@@ -716,3 +718,53 @@ class RequestRestrictionRow(Base):
     reason_ct: Mapped[bytes] = mapped_column(LargeBinary)
     decided_by: Mapped[str] = mapped_column(Id)
     decided_at: Mapped[datetime]
+
+class Gang(Base):
+    """A group recorded as a gang: the evidence that it meets the force's definition (sealed
+    under the gang's own key), the BCUs it is active in, the IAO's approval and its review."""
+
+    __tablename__ = "gangs"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    bcus: Mapped[list[str]] = mapped_column(default=list)
+    definition_evidence_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16))  # proposed, approved, retired
+    proposed_by: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    proposed_at: Mapped[datetime]
+    approved_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[datetime | None]
+    review_on: Mapped[date | None] = mapped_column(Date)
+
+
+class FrameworkTrial(Base):
+    """A trial run of an assessment framework on a list: its bands by ethnic group, in aggregate,
+    computed by an equality analyst, and the DPO's sign-off that lets it be activated."""
+
+    __tablename__ = "framework_trials"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    list_id: Mapped[str] = mapped_column(ForeignKey("lists.id"), index=True)
+    framework: Mapped[str] = mapped_column(String(100))
+    framework_version: Mapped[str] = mapped_column(String(40))
+    run_by: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    run_at: Mapped[datetime]
+    results: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    signed_off_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    signed_off_at: Mapped[datetime | None]
+    sign_off_note: Mapped[str | None] = mapped_column(Text)
+
+
+class FrameworkActivation(Base):
+    """The framework a list scores with, and the signed-off trial that allowed it."""
+
+    __tablename__ = "framework_activations"
+    __table_args__ = (UniqueConstraint("list_id", "framework"),)
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    list_id: Mapped[str] = mapped_column(ForeignKey("lists.id"), index=True)
+    framework: Mapped[str] = mapped_column(String(100))
+    framework_version: Mapped[str] = mapped_column(String(40))
+    trial_id: Mapped[str] = mapped_column(ForeignKey("framework_trials.id"))
+    activated_by: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    activated_at: Mapped[datetime]

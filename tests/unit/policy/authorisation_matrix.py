@@ -48,6 +48,8 @@ APPROVALS = frozenset(
         "disclosure:approve",
         "agreement:approve",
         "recipient:approve",
+        "gang:approve",
+        "framework:approve",
     }
 )
 OWNER_ACTIONS = frozenset({"list:alter", "grant:recertify"})
@@ -130,6 +132,8 @@ LIST_ACTIONS: dict[str, str] = {
     "disclosure:approve":          "N   N   N     Y   N       N       N        N       N",
     "monitoring:aggregate":        "N   N   N     N   N       N       Y        N       N",
     "monitoring:read":             "N   N   N     N   N       N       N        N       N",
+    "framework:approve":           "N   Y   N     N   N       N       N        N       N",
+    "framework:activate":          "Y   N   N     N   N       N       N        N       N",
 }
 REGISTER_ACTIONS: dict[str, str] = {
     "list:create":                 "Y   N   N     N   N       N       N        N       N",
@@ -147,6 +151,8 @@ REGISTER_ACTIONS: dict[str, str] = {
     "guidance:approve":            "N   Y   Y     N   N       N       N        N       N",
     "audit:conduct":               "N   N   N     N   N       N       N        Y       N",
     "subject_request:manage":      "N   N   N     Y   N       N       N        N       N",
+    "gang:record":                 "Y   N   N     N   Y       N       N        N       N",
+    "gang:approve":                "Y   N   N     N   N       N       N        N       N",
 }
 
 # Law 2, for an entry's category and the purpose class it is consulted for (by a role that may

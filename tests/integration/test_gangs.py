@@ -1,0 +1,151 @@
+"""Law 8 on both databases: a gang nominal is linked only to a recorded, approved, reviewed gang."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from listwarden.bootstrap import Register
+from listwarden.domain.errors import AccessDenied, Conflict, InvalidInput
+from listwarden.services.backup import reconcile_erasures
+from listwarden.services.entries import NewIntelligence, add_intelligence
+from listwarden.services.gangs import (
+    GangNotUsable,
+    approve_gang,
+    gang_evidence,
+    gang_register,
+    link_to_gang,
+    record_gang,
+)
+from listwarden.services.nominals import record_determination
+from listwarden.store.tables import Entry, Gang
+from tests.factories import Cast, add_person, authorised_list, grant, make_cast
+
+PURPOSE = "gang_violence_reduction"
+EVIDENCE = "Joint offending by named members over 18 months; a shared identity; Met definition"
+
+
+def _nominal(register: Register, cast: Cast, list_id: str, n: int, bcu: str = "CE") -> str:
+    entry_id = add_person(register, cast, list_id, n, bcu=bcu)
+    for ref in ("SRC-A", "SRC-B"):
+        add_intelligence(
+            uow=register.uow,
+            actor=cast.iao,
+            entry_id=entry_id,
+            purpose=PURPOSE,
+            item=NewIntelligence("2B P", "police", ref, "Seen with the group", date(2026, 1, 5)),
+        )
+    record_determination(
+        uow=register.uow,
+        actor=cast.iao,
+        entry_id=entry_id,
+        purpose=PURPOSE,
+        determination="gang_member",
+        reason="Named by two independent sources as a member",
+    )
+    return entry_id
+
+
+def _link(register: Register, cast: Cast, entry_id: str, gang_id: str) -> None:
+    link_to_gang(
+        uow=register.uow, actor=cast.iao, entry_id=entry_id, gang_id=gang_id, purpose=PURPOSE
+    )
+
+
+def _refused(register: Register, cast: Cast, entry_id: str, gang_id: str) -> list[str]:
+    with pytest.raises(GangNotUsable) as refused:
+        _link(register, cast, entry_id, gang_id)
+    return [r.code for r in refused.value.reasons]
+
+
+def test_a_gang_is_recorded_with_its_evidence_sealed_and_approved_by_another_iao(
+    register: Register,
+) -> None:
+    cast = make_cast(register)
+    with pytest.raises(InvalidInput) as empty:
+        record_gang(uow=register.uow, actor=cast.analyst, name=" ", bcus=[], definition_evidence="")
+    assert [r.code for r in empty.value.reasons] == [
+        "invalid-field",
+        "bcus-missing",
+        "definition-evidence-missing",
+    ]
+    with pytest.raises(AccessDenied):
+        record_gang(
+            uow=register.uow, actor=cast.officer, name="X", bcus=["CE"], definition_evidence="y"
+        )
+    gang_id = record_gang(
+        uow=register.uow,
+        actor=cast.iao,
+        name="Eastside Crew",
+        bcus=["ce"],
+        definition_evidence=EVIDENCE,
+    )
+    with pytest.raises(Conflict):
+        record_gang(
+            uow=register.uow,
+            actor=cast.analyst,
+            name="Eastside  Crew",
+            bcus=["CE"],
+            definition_evidence="z",
+        )
+    with register.uow.read_only() as session:
+        stored = session.get_one(Gang, gang_id)
+        assert stored.bcus == ["CE"]
+        assert EVIDENCE.encode() not in stored.definition_evidence_ct
+    with pytest.raises(AccessDenied) as own:
+        approve_gang(uow=register.uow, actor=cast.iao, gang_id=gang_id)
+    assert own.value.policy == "nobody-approves-their-own-request"
+    with pytest.raises(AccessDenied):
+        approve_gang(uow=register.uow, actor=cast.analyst, gang_id=gang_id)
+    review_on = approve_gang(uow=register.uow, actor=cast.iao2, gang_id=gang_id)
+    assert review_on == register.uow.today() + timedelta(days=182)
+    # The evidence key is the gang's, not a person's: reconciling keys never destroys it.
+    reconcile_erasures(uow=register.uow, grace=timedelta(0))
+    assert gang_evidence(uow=register.uow, actor=cast.iao2, gang_id=gang_id) == EVIDENCE
+
+
+def test_only_a_corroborated_nominal_is_linked_and_only_to_a_usable_gang(
+    register: Register,
+) -> None:
+    cast = make_cast(register)
+    matrix = authorised_list(register, cast)
+    nominal = _nominal(register, cast, matrix, 1)
+    suspect = add_person(register, cast, matrix, 2)
+    gang_id = record_gang(
+        uow=register.uow,
+        actor=cast.analyst,
+        name="Eastside Crew",
+        bcus=["CE"],
+        definition_evidence=EVIDENCE,
+    )
+    elsewhere = record_gang(
+        uow=register.uow,
+        actor=cast.analyst,
+        name="Northwest Set",
+        bcus=["NW"],
+        definition_evidence=EVIDENCE,
+    )
+    assert _refused(register, cast, nominal, gang_id) == ["gang-not-approved"]
+    approve_gang(uow=register.uow, actor=cast.iao, gang_id=gang_id)
+    approve_gang(uow=register.uow, actor=cast.iao, gang_id=elsewhere)
+    assert _refused(register, cast, suspect, gang_id) == ["not-a-gang-nominal"]
+    assert _refused(register, cast, nominal, elsewhere) == ["gang-not-in-bcu"]
+
+    _link(register, cast, nominal, gang_id)
+
+    with register.uow.read_only() as session:
+        assert session.scalar(select(Entry.gang_id).where(Entry.id == nominal)) == gang_id
+    views = {v.name: v for v in gang_register(uow=register.uow, actor=cast.analyst)}
+    assert (views["Eastside Crew"].nominals, views["Eastside Crew"].review_overdue) == (1, False)
+
+    later = register.uow.now() + timedelta(days=183)
+    register.uow.clock = lambda: later
+    grant(register, cast, matrix)
+    assert _refused(register, cast, nominal, gang_id) == ["gang-review-overdue"]
+    assert next(
+        v for v in gang_register(uow=register.uow, actor=cast.iao) if v.id == gang_id
+    ).review_overdue
+    approve_gang(uow=register.uow, actor=cast.iao, gang_id=gang_id)  # reviewed and approved again
+    _link(register, cast, nominal, gang_id)
