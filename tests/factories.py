@@ -171,3 +171,16 @@ def add_person(
     return add_entry(
         uow=register.uow, actor=cast.iao, list_id=list_id, purpose=purpose, item=person(n, **kwargs)
     )  # type: ignore[arg-type]
+
+
+def framework_active(
+    register: Register, cast: Cast, framework: str = "matrix-2018-example", **kwargs: object
+) -> str:
+    """An authorised list on which ``framework`` has been trialled, signed off and activated."""
+    from listwarden.services.frameworks import activate_framework, run_trial, sign_off_trial
+
+    list_id = authorised_list(register, cast, **kwargs)
+    trial = run_trial(uow=register.uow, actor=cast.equality, list_id=list_id, framework=framework)
+    sign_off_trial(uow=register.uow, actor=cast.dpo, trial_id=trial.id, note="bands reviewed")
+    activate_framework(uow=register.uow, actor=cast.iao, list_id=list_id, framework=framework)
+    return list_id

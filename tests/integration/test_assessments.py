@@ -17,14 +17,14 @@ from listwarden.domain.assessment import ConfirmationRefused
 from listwarden.services.assessments import assess_entry, assessment_history, confirm_assessments
 from listwarden.services.entries import NewEvidence
 from listwarden.store.tables import Entry
-from tests.factories import add_person, authorised_list, make_cast
+from tests.factories import add_person, framework_active, make_cast
 
 PURPOSE = "gang_violence_reduction"
 
 
 def test_a_suspects_own_victimisation_never_adds_to_their_score(register: Register) -> None:
     cast = make_cast(register)
-    matrix = authorised_list(register, cast)
+    matrix = framework_active(register, cast)
     today = register.uow.today()
     entry_id = add_person(
         register,
@@ -49,7 +49,7 @@ def test_confirmed_by_someone_else_one_at_a_time_and_a_band_change_brings_review
     register: Register,
 ) -> None:
     cast = make_cast(register)
-    matrix = authorised_list(register, cast)
+    matrix = framework_active(register, cast)
     today = register.uow.today()
     evidence = [NewEvidence("offence", "perpetrator", today, "Shot", offence_class="firearms")]
     first = add_person(register, cast, matrix, 1, evidence=evidence)

@@ -25,6 +25,7 @@ from listwarden.domain.vocabulary import Band, EvidenceKind, EvidenceRole, Opera
 from listwarden.policy.assessment import default_framework
 from listwarden.services.entries import _entry_for_collection
 from listwarden.services.events import record_event
+from listwarden.services.frameworks import require_active
 from listwarden.services.unit_of_work import Attempt, UnitOfWork
 from listwarden.store.tables import AssessmentRow, Entry, EvidenceItem
 
@@ -111,6 +112,7 @@ def assess_entry(
         entry, register_list = _entry_for_collection(
             session, uow, actor, entry_id, Purpose(purpose)
         )
+        require_active(session, register_list.id, rules)
         result = scoring.score(_evidence(session, entry.id), rules, uow.today())
         row_id = str(uuid.uuid4())
         session.execute(
