@@ -719,6 +719,7 @@ class RequestRestrictionRow(Base):
     decided_by: Mapped[str] = mapped_column(Id)
     decided_at: Mapped[datetime]
 
+
 class Gang(Base):
     """A group recorded as a gang: the evidence that it meets the force's definition (sealed
     under the gang's own key), the BCUs it is active in, the IAO's approval and its review."""

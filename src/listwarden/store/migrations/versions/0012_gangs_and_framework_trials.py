@@ -1,7 +1,7 @@
 """Gang records and an entry's link to one (law 8); assessment framework trials and activation.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-03 07:03:08.672282
 
 A framework scores a list's entries only once activated for it, and activation needs a trial
@@ -15,8 +15,8 @@ from alembic import op
 
 import listwarden.store.tables
 
-revision = "0011"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
