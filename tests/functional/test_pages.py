@@ -47,3 +47,54 @@ def test_unknown_page_is_a_plain_html_page_and_unknown_api_route_a_problem(
     api = client.get("/api/v1/no-such-route")
     assert api.status_code == 404
     assert api.headers["content-type"] == "application/problem+json"
+
+
+PUBLIC_PAGES = {"/", "/sign-in", "/signed-out"}
+
+
+def _page_paths() -> list[str]:
+    from fastapi.routing import APIRoute
+
+    from listwarden.web.pages.routes import PAGE_MODULES
+
+    return sorted(
+        {
+            r.path.replace("{list_id}", "0" * 36).replace("{entry_id}", "0" * 36)
+            for module in PAGE_MODULES
+            for r in module.router.routes
+            if isinstance(r, APIRoute) and "GET" in r.methods
+        }
+    )
+
+
+def test_every_page_but_the_public_ones_needs_sign_in(client: TestClient) -> None:
+    paths = _page_paths()
+    assert len(paths) > 10
+    for path in paths:
+        response = client.get(path, follow_redirects=False)
+        if path in PUBLIC_PAGES:
+            assert response.status_code == 200, path
+        else:
+            assert response.status_code == 303, path
+            assert response.headers["location"] == "/sign-in", path
+
+
+def test_forms_that_carry_anything_personal_are_posted_with_a_csrf_token() -> None:
+    """No personal data in URLs: every form posts, except the reviews window (a number)."""
+    from pathlib import Path
+
+    import listwarden.web
+
+    templates = Path(listwarden.web.__file__).parent / "templates"
+    forms = 0
+    for template in templates.rglob("*.html"):
+        for chunk in template.read_text().split("<form")[1:]:
+            tag, body = chunk.split(">", 1)[0], chunk.split("</form>", 1)[0]
+            forms += 1
+            if 'action="/reviews"' in tag:
+                assert 'method="get"' in tag
+                continue
+            assert 'method="post"' in tag, (template.name, tag)
+            if 'action="/sign-in"' not in tag:
+                assert 'name="csrf_token"' in body, (template.name, tag)
+    assert forms > 10

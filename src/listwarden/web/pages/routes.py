@@ -18,8 +18,7 @@ from listwarden.web.pages import (
     signin,
 )
 
-pages_router = APIRouter(include_in_schema=False)
-for module in (
+PAGE_MODULES = (
     signin,
     home,
     lists,
@@ -31,5 +30,9 @@ for module in (
     access_log,
     sharing,
     oversight,
-):
+)
+"""One module per journey, each with its own ``router``."""
+
+pages_router = APIRouter(include_in_schema=False)
+for module in PAGE_MODULES:
     pages_router.include_router(module.router)
