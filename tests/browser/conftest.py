@@ -183,13 +183,14 @@ class Visit:
         assert serious == [], f"accessibility violations on {name}: {serious}"
 
 
-def _open(browser: Browser, demo: Demo, *, javascript: bool) -> Visit:
+def _open(browser: Browser, demo: Demo, *, javascript: bool, axe: bool = True) -> Visit:
     context = browser.new_context(
         base_url=demo.base_url, ignore_https_errors=True, java_script_enabled=javascript
     )
-    # Init scripts are injected by the browser itself, so the page's strict CSP still holds
-    # for everything the page loads while axe-core is available to the checks.
-    context.add_init_script(path=str(AXE))
+    if axe:
+        # Init scripts are injected by the browser itself, so the page's strict CSP still holds
+        # for everything the page loads while axe-core is available to the checks.
+        context.add_init_script(path=str(AXE))
     page = context.new_page()
     tab = Visit(page, demo, javascript)
 
@@ -204,6 +205,14 @@ def _open(browser: Browser, demo: Demo, *, javascript: bool) -> Visit:
 @pytest.fixture
 def visit(browser: Browser, demo: Demo) -> Iterator[Visit]:
     tab = _open(browser, demo, javascript=True)
+    yield tab
+    tab.page.context.close()
+
+
+@pytest.fixture
+def visit_for_timing(browser: Browser, demo: Demo) -> Iterator[Visit]:
+    """A tab as a person has it: without axe-core parsed into every page it loads."""
+    tab = _open(browser, demo, javascript=True, axe=False)
     yield tab
     tab.page.context.close()
 
