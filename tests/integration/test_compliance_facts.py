@@ -18,6 +18,7 @@ from listwarden.services.compliance_facts import gather_facts
 from listwarden.services.disclosures import request_disclosure
 from listwarden.services.entries import NewIntelligence, add_intelligence
 from listwarden.services.nominals import record_determination
+from listwarden.services.subject_requests import record_request
 from listwarden.store.tables import (
     AgreementRow,
     DisclosureRow,
@@ -36,7 +37,6 @@ PURPOSE = "gang_violence_reduction"
 # The capabilities the register does not have yet: these facts alone may stay unknown.
 ABSENT = {
     "open_loss_findings",
-    "overdue_subject_rights_requests",
     "frameworks_active_without_equality_trial",
     "guidance_registered",
     "guidance_overdue_for_review",
@@ -230,3 +230,25 @@ def test_sharing_facts_follow_disclosures_and_their_agreements(register: Registe
     facts = gather_facts(uow=register.uow, verify_log=False)
     assert facts.disclosures_outside_agreement == (sent.id,)
     assert facts.agreements_expired_but_used == (world.agreement,)
+
+
+def test_a_rights_request_past_its_due_date_is_found(register: Register) -> None:
+    cast = make_cast(register)
+    matrix = authorised_list(register, cast)
+    entry = add_person(register, cast, matrix, 1)
+    with register.uow.read_only() as session:
+        subject = session.get_one(Entry, entry).subject_id
+    today = register.uow.today()
+    request = record_request(
+        uow=register.uow,
+        actor=cast.iru,
+        subject_id=subject,
+        kind="access",
+        received_on=today,
+        identity_method="passport seen at the front counter",
+        identity_confirmed_on=today,
+    )
+    assert gather_facts(uow=register.uow, verify_log=False).overdue_subject_rights_requests == ()
+    _later(register, 40)
+    late = gather_facts(uow=register.uow, verify_log=False)
+    assert late.overdue_subject_rights_requests == (request,)

@@ -37,6 +37,7 @@ from listwarden.store.tables import (
     RegisterList,
     Review,
     Subject,
+    SubjectRequestRow,
     TrainingRecord,
     User,
 )
@@ -87,6 +88,7 @@ def gather_facts(
         )
         facts = _merge(facts, _access_facts(session, uow, today, now))
         facts = _merge(facts, _sharing_facts(session))
+        facts = _merge(facts, _rights_facts(session, today))
         for query in extra:
             facts = _merge(facts, query(session, uow))
     facts = replace(facts, zero_score_entries_past_removal=tuple(entries_due_for_removal(uow=uow)))
@@ -286,6 +288,21 @@ def _sharing_facts(session: Session) -> ComplianceFacts:
         disclosures_outside_agreement=tuple(sorted(outside)),
         agreements_expired_but_used=tuple(sorted(out_of_term)),
     )
+
+
+def _rights_facts(session: Session, today: date) -> ComplianceFacts:
+    """Subject rights requests unanswered past their due date (ss.45, 54)."""
+    from listwarden.domain.subject_rights import is_overdue
+    from listwarden.services.subject_requests import due_of
+
+    late = [
+        row.id
+        for row in session.scalars(
+            select(SubjectRequestRow).where(SubjectRequestRow.answered_on.is_(None))
+        )
+        if is_overdue(due_of(row), today, row.answered_on)
+    ]
+    return ComplianceFacts(overdue_subject_rights_requests=tuple(sorted(late)))
 
 
 def _log_facts(uow: UnitOfWork, *, verify: bool) -> ComplianceFacts:
