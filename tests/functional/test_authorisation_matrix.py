@@ -117,6 +117,13 @@ MATRIX: dict[tuple[str, str, str], dict[str, int]] = {
     ("POST", "/api/v1/users/{user_id}/disable", ""): row(
         403, 403, 403, 403, 403, 403, 403, 403, 200
     ),
+    # SCIM provisioning from the identity system: administrators only.
+    ("GET", "/scim/v2/Users", ""): row(403, 403, 403, 403, 403, 403, 403, 403, 200),
+    ("POST", "/scim/v2/Users", ""): row(403, 403, 403, 403, 403, 403, 403, 403, 201),
+    ("GET", "/scim/v2/Users/{user_id}", ""): row(403, 403, 403, 403, 403, 403, 403, 403, 200),
+    ("PUT", "/scim/v2/Users/{user_id}", ""): row(403, 403, 403, 403, 403, 403, 403, 403, 200),
+    ("PATCH", "/scim/v2/Users/{user_id}", ""): row(403, 403, 403, 403, 403, 403, 403, 403, 200),
+    ("DELETE", "/scim/v2/Users/{user_id}", ""): row(403, 403, 403, 403, 403, 403, 403, 403, 204),
     # Law 6: sharing under agreements.
     ("GET", "/api/v1/recipients", ""): SHARING_READERS,
     ("POST", "/api/v1/recipients", ""): IRU_ONLY_201,
@@ -185,6 +192,12 @@ SCOPES: dict[tuple[str, str], str | None] = {
     ("GET", "/api/v1/sharing/review"): READ,
     ("GET", "/api/v1/sharing/notices"): READ,
     ("POST", "/api/v1/sharing/notices/sent"): WRITE,
+    ("GET", "/scim/v2/Users"): "user:manage",
+    ("POST", "/scim/v2/Users"): "user:manage",
+    ("GET", "/scim/v2/Users/{user_id}"): "user:manage",
+    ("PUT", "/scim/v2/Users/{user_id}"): "user:manage",
+    ("PATCH", "/scim/v2/Users/{user_id}"): "user:manage",
+    ("DELETE", "/scim/v2/Users/{user_id}"): "user:manage",
 }
 
 
@@ -229,6 +242,33 @@ class World:
                 **DPIA,
             )
         return list_id
+
+
+SCIM_EXTENSION = "urn:listwarden:params:scim:schemas:extension:2.0:User"
+
+
+def scim_user(user_id: str, role: str = "officer") -> dict[str, Any]:
+    return {
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", SCIM_EXTENSION],
+        "userName": user_id,
+        "displayName": "Provisioned Officer",
+        SCIM_EXTENSION: {"role": role, "bcus": ["CE"], "unit": "Gangs CE"},
+    }
+
+
+def scim_request(world: World, path: str, method: str, n: int) -> tuple[str, dict[str, Any]]:
+    user_id = world.newcomer(n)
+    kwargs: dict[str, Any] = {}
+    if method == "PUT":
+        kwargs = {"json": scim_user(user_id, role="analyst")}
+    elif method == "PATCH":
+        kwargs = {
+            "json": {
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [{"op": "replace", "path": "active", "value": False}],
+            }
+        }
+    return path.format(user_id=user_id), kwargs
 
 
 def session_request(world: World, role: str, variant: str) -> dict[str, Any]:
@@ -410,6 +450,11 @@ def request(
             path.format(user_id=world.newcomer(n)),
             {"json": {"reason": "left the unit"}},
         ),
+        "/scim/v2/Users": lambda: (
+            path,
+            {"json": scim_user(f"scim-{n}")} if _method == "POST" else {},
+        ),
+        "/scim/v2/Users/{user_id}": lambda: scim_request(world, path, _method, n),
         "/api/v1/recipients": lambda: (
             path,
             {"json": {"name": f"New Borough {n}", **RECIPIENT}} if _method == "POST" else {},
@@ -502,7 +547,7 @@ def test_every_route_has_a_row(register: Register) -> None:
     served = {
         (method, route.path)
         for route in api_routes(create_app(register).routes)
-        if route.path.startswith("/api/")
+        if route.path.startswith(("/api/", "/scim/"))
         for method in route.methods
     }
     covered = {(method, path) for method, path, _variant in MATRIX}

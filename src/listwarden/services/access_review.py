@@ -98,35 +98,38 @@ def sync_hr_feed(*, uow: UnitOfWork, text: str) -> SyncReport:
     report = SyncReport()
     with uow.transaction() as session:
         for row in rows:
-            user = session.get(User, row.user_id)
-            if user is None:
-                user = _join(session, uow, row)
-                report.joined.append(user.id)
-            if row.status == "leaver":
-                report.tokens_revoked += _leave(session, uow, user, row)
-                report.left.append(user.id)
-                why = "the user left the force"
-            else:
-                changed = user.role != row.role.value or (user.unit or "") != row.unit
-                if changed and row.status == "mover":
-                    report.moved.append(user.id)
-                why = f"moved to {row.role.value} in {row.unit or 'no unit'}"
-                user.role, user.unit, user.gang_unit = (
-                    row.role.value,
-                    row.unit or None,
-                    row.gang_unit,
-                )
-                user.bcus, user.force_wide = sorted(row.bcus), not row.bcus
-                if not changed:
-                    continue
-            live = list(
-                session.scalars(
-                    select(Grant).where(Grant.user_id == user.id, Grant.revoked_at.is_(None))
-                )
-            )
-            revoke_grants(session, uow, live, why)
-            report.grants_revoked += [g.id for g in live]
+            apply_feed_row(session, uow, row, report)
     return report
+
+
+def apply_feed_row(session: Session, uow: UnitOfWork, row: FeedRow, report: SyncReport) -> None:
+    """Apply one joiner, mover or leaver in the caller's transaction (the CSV feed and SCIM)."""
+    user = session.get(User, row.user_id)
+    if user is None:
+        user = _join(session, uow, row)
+        report.joined.append(user.id)
+    if row.status == "leaver":
+        report.tokens_revoked += _leave(session, uow, user, row)
+        report.left.append(user.id)
+        why = "the user left the force"
+    else:
+        changed = user.role != row.role.value or (user.unit or "") != row.unit
+        if changed and row.status == "mover":
+            report.moved.append(user.id)
+        why = f"moved to {row.role.value} in {row.unit or 'no unit'}"
+        user.role, user.unit, user.gang_unit = (
+            row.role.value,
+            row.unit or None,
+            row.gang_unit,
+        )
+        user.bcus, user.force_wide = sorted(row.bcus), not row.bcus
+        if not changed:
+            return
+    live = list(
+        session.scalars(select(Grant).where(Grant.user_id == user.id, Grant.revoked_at.is_(None)))
+    )
+    revoke_grants(session, uow, live, why)
+    report.grants_revoked += [g.id for g in live]
 
 
 def _join(session: Session, uow: UnitOfWork, row: FeedRow) -> User:

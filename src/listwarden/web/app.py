@@ -20,6 +20,7 @@ from listwarden.web.pages.errors import error_page
 from listwarden.web.pages.routes import pages_router
 from listwarden.web.problems import STATUS, install_problem_handlers
 from listwarden.web.scheduled_sweep import sweep_router
+from listwarden.web.scim import scim_router
 from listwarden.web.templating import STATIC_DIR
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
@@ -57,6 +58,7 @@ def create_app(register: Register) -> FastAPI:
     app.include_router(audit_router)
     app.include_router(session_router)
     app.include_router(users_router)
+    app.include_router(scim_router)
     app.include_router(share_router)
     app.include_router(reports_router)
     app.include_router(pages_router)

@@ -72,7 +72,7 @@ PageRenderer = Callable[[Request, int, dict[str, Any]], Response]
 
 
 def is_api_request(request: Request) -> bool:
-    return request.url.path.startswith(("/api/", "/problems/"))
+    return request.url.path.startswith(("/api/", "/scim/", "/problems/"))
 
 
 def install_problem_handlers(app: FastAPI, page: PageRenderer | None = None) -> None:
