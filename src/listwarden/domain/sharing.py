@@ -79,6 +79,7 @@ REASONS: Mapping[str, str] = MappingProxyType(
         "band-not-covered": "the agreement does not cover the entry's risk band",
         "green-not-named": "green entries go only where the agreement names them",
         "legacy-unreviewed": "an imported entry is not disclosed until it has been reviewed",
+        "entry-restricted": "the entry is restricted at the person's request (s.47(2))",
         "zero-score-not-named": "zero-score entries go only where the agreement names them",
         "unassessed-not-named": "unbanded entries go only where the agreement names them",
         "under-18-to-non-statutory": "a person under 18 never goes to a non-statutory body",
@@ -110,6 +111,7 @@ class EntryFacts:
     under_18: bool
     gradings: tuple[Grading, ...] = ()  # of the entry's intelligence items
     legacy_unreviewed: bool = False  # imported and not yet reviewed: never disclosed
+    restricted: bool = False  # restricted at the person's request (s.47(2)): never disclosed
 
 
 @dataclass(frozen=True)
@@ -310,6 +312,7 @@ def _entry_reasons(
         "zero-score-not-named": f.score == 0 and not agreement.zero_score,
         "under-18-to-non-statutory": f.under_18 and not recipient.statutory,
         "legacy-unreviewed": f.legacy_unreviewed,
+        "entry-restricted": f.restricted,
     }
     return [_r(code, f"entries.{f.entry_id}") for code, failed in checks.items() if failed]
 

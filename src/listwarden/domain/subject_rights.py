@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-from listwarden.domain.errors import InvalidInput, Reason
+from listwarden.domain.errors import InvalidInput, PolicyViolation, Reason
+from listwarden.domain.vocabulary import OPERATIONAL_CLASSES, PurposeClass
 
 MONTHS = 1
 EXTENDED_MONTHS = 3  # one month and the two-month extension for a complex request
@@ -167,3 +168,24 @@ NCND_STATEMENT = (
     "complain to the Information Commissioner."
 )
 OFFICERS_WITHHELD = "an officer (identity withheld, DPA 2018 s.45(4)(e))"
+
+
+class EntryRestricted(PolicyViolation):
+    """The entry was restricted at the person's request (s.47(2)): no operational use."""
+
+    slug = "entry-restricted"
+
+
+def require_not_restricted(restricted_on: date | None, purpose_class: PurposeClass) -> None:
+    """A restricted entry is kept, consulted for oversight and rights, never operationally."""
+    if restricted_on is not None and purpose_class in OPERATIONAL_CLASSES:
+        raise EntryRestricted(
+            "the entry is restricted and may not be used operationally",
+            reasons=[
+                Reason(
+                    "entry-restricted",
+                    f"restricted on {restricted_on.isoformat()} at the person's request (s.47(2))",
+                    "entry",
+                )
+            ],
+        )

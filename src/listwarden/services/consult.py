@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, bindparam, func, select, true
 from sqlalchemy.orm import Session
 
 from listwarden.domain import lists as list_rules
@@ -20,7 +20,15 @@ from listwarden.domain.bcu import BOROUGHS_BY_BCU
 from listwarden.domain.errors import InvalidInput, NotFound, Reason
 from listwarden.domain.lists import ListAction, require_list_permits
 from listwarden.domain.purposes import categories_for, class_of, require_category_permitted
-from listwarden.domain.vocabulary import Category, ListStatus, Operation, Purpose, PurposeClass
+from listwarden.domain.subject_rights import require_not_restricted
+from listwarden.domain.vocabulary import (
+    OPERATIONAL_CLASSES,
+    Category,
+    ListStatus,
+    Operation,
+    Purpose,
+    PurposeClass,
+)
 from listwarden.policy.engine import AccessAction, Context
 from listwarden.services.access import (
     GRANT_POLICIES,
@@ -236,6 +244,7 @@ def consult_entry(
             why.purpose_class,
         )
         require_category_permitted(why.purpose, Category(entry.category))
+        require_not_restricted(entry.restricted_on, why.purpose_class)
         summary = _summaries(uow, [(entry, subject)])[0]
         view = _detail(session, uow, entry, subject, summary)
     with uow.transaction() as session:
@@ -379,6 +388,8 @@ def _search_query(
             Entry.bcu.in_(sorted(bcus)),
         )
     )
+    if why.purpose_class in OPERATIONAL_CLASSES:
+        query = query.where(Entry.restricted_on.is_(None))  # s.47(2): never used operationally
     if bcu is not None:
         query = query.where(Entry.bcu == bcu)
     if category is not None:
@@ -421,6 +432,9 @@ def find_person(
                 Subject.name_dob_index == index,
                 Entry.category.in_(sorted(permitted)),
                 Entry.bcu.in_(sorted(bcus)),
+                Entry.restricted_on.is_(None)
+                if why.purpose_class in OPERATIONAL_CLASSES
+                else true(),
             )
             .order_by(Entry.id)
         ).all()

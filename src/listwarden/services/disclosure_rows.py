@@ -93,6 +93,7 @@ def facts(loaded: Loaded, today: date) -> list[EntryFacts]:
             under_18=is_child(loaded.born[e.subject_id], today),
             gradings=tuple(loaded.gradings.get(e.id, ())),
             legacy_unreviewed=e.legacy_unreviewed,
+            restricted=e.restricted_on is not None,
         )
         for e in loaded.entries.values()
     ]

@@ -241,6 +241,8 @@ class Entry(Base):
     import_id: Mapped[str | None] = mapped_column(ForeignKey("imports.id"))
     # Law 8: the recorded gang a gang nominal is linked to.
     gang_id: Mapped[str | None] = mapped_column(ForeignKey("gangs.id"), index=True)
+    # Restricted at the person's request (s.47(2)): kept, but never used operationally again.
+    restricted_on: Mapped[date | None] = mapped_column(Date)
 
 
 class EvidenceItem(Base):
@@ -699,6 +701,11 @@ class SubjectRequestRow(Base):
     reveal_officers: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(16), default="open")
     answered_on: Mapped[date | None] = mapped_column(Date)
+    # Rectification, erasure, restriction: granted or refused, why, by whom, what changed.
+    decision: Mapped[str | None] = mapped_column(String(16))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(Id)
+    changed_fields: Mapped[list[str]] = mapped_column(default=list)
     recorded_by: Mapped[str] = mapped_column(Id)
     recorded_at: Mapped[datetime]
 
