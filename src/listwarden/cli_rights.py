@@ -20,6 +20,7 @@ from listwarden.settings import Settings
 if TYPE_CHECKING:
     from listwarden.bootstrap import Register
     from listwarden.cli import JsonOption, emit_json, run
+    from listwarden.cli import fail as _fail
     from listwarden.domain.access import Actor
 
 rights_app = typer.Typer(no_args_is_help=True, help="Requests to exercise a right (ss.45-48).")

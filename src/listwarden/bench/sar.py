@@ -16,9 +16,9 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 
 from listwarden.bench.core import _setup
 from listwarden.bench.timing import progress
@@ -69,8 +69,8 @@ def _fill(register: Register, list_id: str, user_id: str, upto: int, done: int) 
                 }
             )
         with register.engine.begin() as connection:
-            connection.execute(insert(Subject.__table__), subjects)
-            connection.execute(insert(Entry.__table__), entries)
+            connection.execute(insert(cast(Table, Subject.__table__)), subjects)
+            connection.execute(insert(cast(Table, Entry.__table__)), entries)
         done += n
 
 

@@ -12,9 +12,9 @@ import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from typing import TypeVar
+from typing import TypeVar, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from listwarden.domain import entries as rules
@@ -49,6 +49,7 @@ from listwarden.services.lists import effective_status, get_list
 from listwarden.services.reviews import after_collection
 from listwarden.services.unit_of_work import Attempt, UnitOfWork
 from listwarden.store.tables import (
+    Base,
     Entry,
     EvidenceItem,
     IntelligenceItem,
@@ -57,6 +58,12 @@ from listwarden.store.tables import (
     Subject,
     User,
 )
+
+
+def _table(model: type[Base]) -> Table:
+    """A model's table, for Core inserts of whole rows (see ``_insert``)."""
+    return cast(Table, model.__table__)
+
 
 _E = TypeVar("_E", Category, EvidenceKind, EvidenceRole, Nature, SourceType)
 
@@ -441,12 +448,12 @@ def _insert(
     if new_subjects:
         uow.cipher.new_subject_keys([p.subject_id for p in new_subjects])
     if new_subjects:
-        session.execute(insert(Subject.__table__), [_subject_row(uow, p) for p in new_subjects])
+        session.execute(insert(_table(Subject)), [_subject_row(uow, p) for p in new_subjects])
         session.execute(
-            insert(MonitoringRecord.__table__), [_monitoring_row(uow, p) for p in new_subjects]
+            insert(_table(MonitoringRecord)), [_monitoring_row(uow, p) for p in new_subjects]
         )
     session.execute(
-        insert(Entry.__table__),
+        insert(_table(Entry)),
         [
             {
                 "id": p.entry_id,
@@ -485,14 +492,14 @@ def _insert(
         for e in p.item.evidence
     ]
     if evidence:
-        session.execute(insert(EvidenceItem.__table__), evidence)
+        session.execute(insert(_table(EvidenceItem)), evidence)
     intelligence = [
         i.row(uow, subject_id=p.subject_id, entry_id=p.entry_id, actor_id=actor.id)
         for p in prepared
         for i in p.item.intelligence
     ]
     if intelligence:
-        session.execute(insert(IntelligenceItem.__table__), intelligence)
+        session.execute(insert(_table(IntelligenceItem)), intelligence)
     add_events(
         session,
         [
