@@ -122,3 +122,23 @@ def test_disabling_the_account_ends_its_session_and_tokens(browser: Browser) -> 
     )
     by_token = browser.client.get("/api/v1/lists", headers={"Authorization": f"Bearer {token}"})
     assert _problem(by_token, 401)["type"] == "/problems/authentication-required"
+
+
+def test_a_form_post_carries_the_csrf_token_in_its_field(browser: Browser) -> None:
+    csrf = browser.sign_in().json()["csrf_token"]
+    # A form a page posts: the token travels in the csrf_token field, not a header.
+    forged = browser.client.post("/api/v1/lists", data={"name": "Forged"})
+    assert _problem(forged, 403)["policy"] == "csrf"
+    wrong = browser.client.post("/api/v1/lists", data={"name": "Forged", "csrf_token": "x"})
+    assert _problem(wrong, 403)["policy"] == "csrf"
+    # With the right token the CSRF check passes, and the JSON route then refuses the form body.
+    right = browser.client.post("/api/v1/lists", data={"name": "Made", "csrf_token": csrf})
+    assert _problem(right, 422)["type"] == "/problems/invalid-input"
+
+
+def test_a_bearer_token_wins_over_a_cookie(browser: Browser) -> None:
+    browser.sign_in()
+    auditor = issue_token(uow=browser.register.uow, user_id=browser.cast.auditor.id)
+    events = browser.client.get("/api/v1/events", headers={"Authorization": f"Bearer {auditor}"})
+    assert events.status_code == 200, events.text  # the auditor reads the log; the IAO may not
+    assert _problem(browser.client.get("/api/v1/events"), 403)["policy"]
