@@ -255,6 +255,19 @@ def test_reviews_due_and_overdue_in_the_analysts_bcus(visit: Visit, demo: Demo) 
     # Entries outside the analyst's BCUs are not theirs to review.
     expect(page.get_by_test_id("due")).not_to_contain_text(f"Entry {elsewhere[:8]}")
     visit.check("reviews")
+    # Retaining needs its reasons (law 3): refused without them, recorded with them.
+    page.get_by_role("link", name=f"Review entry {ce[:8]}").click()
+    page.get_by_label("Gang violence reduction").check()
+    page.get_by_label("Retain the entry").check()
+    page.get_by_role("button", name="Record the review").click()
+    expect(page.get_by_role("alert")).to_contain_text("Retention needs at least one NRAC reason")
+    visit.check("review-refused")
+    page.get_by_label("Serious harm").check()
+    page.get_by_label("Rationale").fill("Synthetic: a recent threat of serious violence")
+    page.get_by_role("button", name="Record the review").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Entry retained")
+    page.goto("/reviews")
+    expect(page.get_by_test_id("overdue")).not_to_contain_text(f"Entry {ce[:8]}")
 
 
 def test_auditor_searches_the_access_log_and_an_officer_is_refused(
