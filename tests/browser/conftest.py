@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("LISTWARDEN_CHROMIUM", "/usr/bin/chromium"))
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
-DEMO_SUBJECTS = int(os.environ.get("LISTWARDEN_BROWSER_DEMO_SUBJECTS", "400"))
+DEMO_SUBJECTS = int(os.environ.get("LISTWARDEN_BROWSER_DEMO_SUBJECTS", "250"))
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -308,7 +308,7 @@ def test_entry_view_page_load_time(visit_for_timing: Visit, demo: Demo) -> None:
     list_id = demo.summary.lists[MATRIX]
     with demo.register.uow.read_only() as session:
         entries = session.scalars(
-            select(Entry.id).where(Entry.list_id == list_id, Entry.bcu == "CE").limit(25)
+            select(Entry.id).where(Entry.list_id == list_id, Entry.bcu == "CE").limit(20)
         ).all()
     navigation = (
         "() => { const n = performance.getEntriesByType('navigation')[0];"
