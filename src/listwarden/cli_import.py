@@ -103,6 +103,51 @@ def import_command(
         typer.echo("the source file can now be scanned for and destroyed")
 
 
+quarantine_app = typer.Typer(no_args_is_help=True, help="Rows an import could not hold yet.")
+
+
+@quarantine_app.command("export")
+def export_command(
+    import_id: Annotated[str, typer.Argument(help="the import whose quarantine to export")],
+    out: Annotated[Path, typer.Option(help="the CSV to write (fix it, then import it again)")],
+    token: Annotated[
+        str | None, typer.Option("--token", envvar="LISTWARDEN_TOKEN", help="your API token")
+    ] = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Write an import's quarantined rows, with their reasons, to a CSV to be fixed."""
+    import csv
+
+    from listwarden.bootstrap import open_register
+    from listwarden.services.quarantine import export_quarantine
+    from listwarden.services.users import authenticate_token
+
+    def body() -> int:
+        if not token:
+            raise InvalidInput(
+                "exporting the quarantine needs your API token",
+                reasons=[Reason("token-required", "give --token or set LISTWARDEN_TOKEN", "token")],
+            )
+        register = open_register(Settings.load())
+        try:
+            actor = authenticate_token(uow=register.uow, token=token).actor
+            header, rows = export_quarantine(uow=register.uow, actor=actor, import_id=import_id)
+        finally:
+            register.close()
+        with out.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(header)
+            writer.writerows(rows)
+        out.chmod(0o600)
+        return len(rows)
+
+    count: int = run(body)
+    if json_out:
+        emit_json({"rows": count, "file": str(out)})
+        return
+    typer.echo(f"{count} quarantined rows written to {out}; fix them and import the file again")
+
+
 # Bound last, after the command exists: see ``cli_keys.cli_helpers``.
 if not TYPE_CHECKING:
     JsonOption, emit_json, _fail, run = cli_helpers()

@@ -6,12 +6,14 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from listwarden.bootstrap import Register
 from listwarden.cli import app
 from listwarden.demo.borough_sheet import MAPPING_TOML, expected_reasons, write_borough_file
 from listwarden.services.users import issue_token
+from listwarden.store.tables import ImportRun
 from tests.factories import authorised_list, make_cast
 
 
@@ -71,3 +73,30 @@ def test_import_errors_are_one_line(env: Register, tmp_path: Path) -> None:
         assert len(lines) == 1
         assert lines[0].startswith("listwarden: error: ")
         assert words in lines[0]
+
+
+def test_the_quarantine_is_exported_to_be_fixed(env: Register, tmp_path: Path) -> None:
+    cast = make_cast(env)
+    matrix = authorised_list(env, cast)
+    token = issue_token(uow=env.uow, user_id=cast.iao.id)
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text(MAPPING_TOML)
+    sheet = tmp_path / "borough.csv"
+    kinds = write_borough_file(sheet, 100, today=env.uow.today(), iao_id=cast.iao.id)
+    runner = CliRunner()
+    done = runner.invoke(
+        app,
+        [*("import", str(sheet), "--list", matrix), *("--mapping", str(mapping), "--token", token)],
+    )
+    assert done.exit_code == 0, done.stderr
+    with env.uow.read_only() as session:
+        import_id = session.scalars(select(ImportRun.id)).one()
+    out = tmp_path / "quarantine.csv"
+    exported = runner.invoke(
+        app, ["quarantine", "export", import_id, "--out", str(out), "--token", token]
+    )
+    assert exported.exit_code == 0, exported.stderr
+    lines = out.read_text().splitlines()
+    assert len(lines) == 1 + sum(1 for k in kinds if k)
+    assert lines[0].endswith("quarantine reasons")
+    assert oct(out.stat().st_mode & 0o777) == "0o600"

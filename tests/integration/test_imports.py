@@ -19,6 +19,7 @@ from listwarden.demo.borough_sheet import (
     expected_reasons,
     write_borough_file,
 )
+from listwarden.domain.errors import AccessDenied
 from listwarden.domain.import_mapping import ColumnMapping, parse_mapping
 from listwarden.domain.imports import MalformedFile
 from listwarden.services.imports import import_file
@@ -372,3 +373,26 @@ def test_an_imported_entry_is_not_disclosed_until_reviewed(
         ("legacy-unreviewed", f"entries.{imported}")
     }
     assert all(r.field == f"entries.{imported}" for r in refused.value.reasons)
+
+
+def test_quarantined_rows_are_exported_fixed_and_imported_again(
+    register: Register, tmp_path: Path
+) -> None:
+    from listwarden.services.quarantine import export_quarantine
+
+    cast, matrix = setup(register)
+    rows = [good_row(1), good_row(2, Category=""), good_row(3, Borough="Atlantis")]
+    report = run_import(register, cast, matrix, write_rows(tmp_path / "b.csv", rows))
+    assert report.import_id is not None
+    with pytest.raises(AccessDenied):
+        export_quarantine(uow=register.uow, actor=cast.officer, import_id=report.import_id)
+    header, held = export_quarantine(uow=register.uow, actor=cast.iao, import_id=report.import_id)
+    assert header == [*HEADER, "quarantine reasons"]
+    assert [r[-1] for r in held] == ["category-missing (category)", "borough-unknown (borough)"]
+    fixed = [dict(zip(HEADER, r[:-1], strict=True)) for r in held]
+    fixed[0]["Category"], fixed[1]["Borough"] = "Gang nominal", "Hackney"
+    again = run_import(register, cast, matrix, write_rows(tmp_path / "fixed.csv", fixed))
+    assert (again.loaded, again.quarantined) == (2, 0)
+    with register.uow.read_only() as session:
+        logged = session.scalars(select(Event).where(Event.operation == "quarantine:read")).all()
+    assert [e.result_count for e in logged] == [2]

@@ -87,6 +87,7 @@ class Operation(StrEnum):
     LIST_CLOSE = "list:close"
     LIST_IMPORT = "list:import"
     QUARANTINE_ERASE = "quarantine:erase"
+    QUARANTINE_READ = "quarantine:read"
     SUBJECT_REQUEST = "subject_request:change"
     USER_CREATE = "user:create"
     USER_ALTER = "user:alter"

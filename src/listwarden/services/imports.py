@@ -270,6 +270,7 @@ class _Importer:
                 header or f"column {n + 1}": cell_text(cell)
                 for n, (header, cell) in enumerate(zip(self.header, cells, strict=False))
             },
+            "columns": [h or f"column {n + 1}" for n, h in enumerate(self.header)],
             "reasons": [r.as_dict() for r in reasons],
         }
         return {
