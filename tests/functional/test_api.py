@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from listwarden.bootstrap import Register
 from listwarden.services.users import issue_token
-from listwarden.store.tables import Entry, Event, Subject
+from listwarden.store.tables import Entry, Event, EvidenceItem, Subject
 from listwarden.web.app import create_app
 from tests.factories import authorised_list, draft_list, make_cast
 
@@ -203,3 +203,53 @@ def test_search_needs_a_purpose_and_logs_empty_results(api: Api) -> None:
     # Administrators see no personal data: the log is refused them altogether (law 7).
     refused = api.call("GET", "/api/v1/events?operation=entry:consult", "admin")
     assert_problem(refused, 403, "/problems/access-denied")
+
+
+def test_social_media_intelligence_needs_its_checklist_and_evidence_keeps_its_offence_class(
+    api: Api,
+) -> None:
+    matrix = authorised_list(api.register, api.cast)
+    entry_id = api.call("POST", f"/api/v1/lists/{matrix}/entries", json=PERSON).json()["id"]
+    item = {
+        "purpose": "gang_violence_reduction",
+        "grading": "2B P",
+        "source_type": "social_media",
+        "source_ref": "SM-0001",
+        "text": "Video posted showing a knife",
+        "reported_on": "2026-11-01",
+        "checklist": {"platform": "a video site", "attribution": "n/a"},
+    }
+    before = api.counts()
+    refused = api.call("POST", f"/api/v1/entries/{entry_id}/intelligence", json=item)
+    problem = assert_problem(refused, 422, "/problems/social-media-checklist-incomplete")
+    assert sorted(r["field"] for r in problem["reasons"]) == [
+        "checklist.attribution",
+        "checklist.conduct",
+        "checklist.corroboration",
+        "checklist.relevance_to_violence",
+    ]
+    assert api.counts()[:2] == before[:2]
+    item["checklist"] = {
+        "platform": "a video site",
+        "attribution": "account linked by a phone number on the entry",
+        "conduct": "brandishing a knife at a named rival",
+        "relevance_to_violence": "a threat to a rival group, not a music video",
+        "corroboration": "SRC-B reported the same threat",
+    }
+    accepted = api.call("POST", f"/api/v1/entries/{entry_id}/intelligence", json=item)
+    assert accepted.status_code == 201, accepted.text
+
+    evidence = {
+        "purpose": "gang_violence_reduction",
+        "kind": "offence",
+        "role": "suspect",
+        "occurred_on": "2026-10-30",
+        "description": "Carried a knife",
+        "offence_class": "knife_or_weapon",
+    }
+    added = api.call("POST", f"/api/v1/entries/{entry_id}/evidence", json=evidence)
+    assert added.status_code == 201, added.text
+    with api.register.uow.read_only() as session:
+        stored = session.get(EvidenceItem, added.json()["id"])
+        assert stored is not None
+        assert stored.offence_class == "knife_or_weapon"
