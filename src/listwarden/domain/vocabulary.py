@@ -121,6 +121,7 @@ class Operation(StrEnum):
     AUDIT_OPEN = "audit:open"
     AUDIT_CLOSE = "audit:close"
     REPORT_SIGN = "report:sign"
+    LOSS_SCAN = "dlp:scan"
 
 
 class Outcome(StrEnum):

@@ -75,6 +75,7 @@ class AccessAction(StrEnum):
     EQUALITY_REPORT = "equality:report"
     GUIDANCE_APPROVE = "guidance:approve"
     AUDIT_CONDUCT = "audit:conduct"
+    DLP_SCAN = "dlp:scan"
 
 
 @dataclass(frozen=True)

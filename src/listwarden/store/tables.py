@@ -776,3 +776,6 @@ class FrameworkActivation(Base):
     trial_id: Mapped[str] = mapped_column(ForeignKey("framework_trials.id"))
     activated_by: Mapped[str] = mapped_column(ForeignKey("users.id"))
     activated_at: Mapped[datetime]
+
+
+from listwarden.store import dlp_tables  # noqa: E402, F401 - registers law 11's findings on Base

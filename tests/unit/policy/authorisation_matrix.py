@@ -150,6 +150,7 @@ REGISTER_ACTIONS: dict[str, str] = {
     "equality:report":             "N   Y   N     N   N       N       Y        N       N",
     "guidance:approve":            "N   Y   Y     N   N       N       N        N       N",
     "audit:conduct":               "N   N   N     N   N       N       N        Y       N",
+    "dlp:scan":                    "N   Y   N     N   N       N       N        N       N",
     "subject_request:manage":      "N   N   N     Y   N       N       N        N       N",
     "gang:record":                 "Y   N   N     N   Y       N       N        N       N",
     "gang:approve":                "Y   N   N     N   N       N       N        N       N",

@@ -1,0 +1,126 @@
+"""Law 11 on both databases: a scan finds planted copies, stores identifiers only, logs itself."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from listwarden.bootstrap import Register
+from listwarden.dlp.writers import write_xlsx
+from listwarden.domain.errors import AccessDenied, InvalidInput
+from listwarden.domain.vocabulary import Operation
+from listwarden.services.entries import NewEntry, add_entry
+from listwarden.services.loss_detection import scan_paths
+from listwarden.store.dlp_tables import LossFinding
+from listwarden.store.tables import Event
+from tests.factories import Cast, authorised_list, make_cast
+
+PEOPLE = [
+    ("Jermaine", "Okonkwo", date(2001, 3, 14)),
+    ("Tyrell", "Abernathy", date(1999, 11, 2)),
+    ("Kwabena", "Ashdown", date(2003, 7, 29)),
+    ("Dwayne", "Fairweather", date(2000, 1, 8)),
+    ("Marcus", "Ellingham", date(1998, 9, 21)),
+    ("Rhys", "Blackwood", date(2002, 4, 5)),
+]
+
+
+def _populate(register: Register) -> tuple[Cast, dict[str, str]]:
+    cast = make_cast(register)
+    list_id = authorised_list(register, cast)
+    ids = {}
+    for given, family, born in PEOPLE:
+        entry_id = add_entry(
+            uow=register.uow,
+            actor=cast.iao,
+            list_id=list_id,
+            purpose="gang_violence_reduction",
+            item=NewEntry(
+                given_name=given,
+                family_name=family,
+                date_of_birth=born,
+                category="suspected",
+                bcu="CE",
+            ),
+        )
+        ids[family] = entry_id
+    return cast, ids
+
+
+def _planted(folder: Path) -> tuple[Path, Path, Path, Path]:
+    folder.mkdir()
+    csv_copy = folder / "my list.csv"
+    csv_copy.write_text(
+        "name,dob,notes\n"
+        + "".join(f"{g} {f},{b:%d/%m/%Y},seen at the park\n" for g, f, b in PEOPLE),
+        encoding="utf-8",
+    )
+    sheet = folder / "borough.xlsx"
+    rows = [["Surname", "Forename", "DOB"]] + [[f.upper(), g, b] for g, f, b in PEOPLE]
+    write_xlsx(sheet, {"Sheet1": rows})
+    clean = folder / "minutes.txt"
+    clean.write_text("Minutes of the ward panel: parking, litter, street lights.\n" * 50)
+    broken = folder / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 this is not really a workbook" + bytes(range(256)))
+    return csv_copy, sheet, clean, broken
+
+
+def test_a_scan_finds_planted_copies_and_skips_what_it_cannot_read(
+    register: Register, tmp_path: Path
+) -> None:
+    cast, _ = _populate(register)
+    csv_copy, sheet, clean, broken = _planted(tmp_path / "drive")
+    seen: list[int] = []
+
+    outcome = scan_paths(
+        uow=register.uow,
+        actor=cast.dpo,
+        paths=[tmp_path / "drive"],
+        progress=lambda p: seen.append(p.files_done),
+    )
+
+    by_path = {Path(f.path).name: f for f in outcome.findings}
+    assert seen == [1, 2, 3, 4]
+    assert set(by_path) == {"my list.csv", "borough.xlsx", "broken.xlsx"}  # clean: no finding
+    for name in ("my list.csv", "borough.xlsx"):
+        assert by_path[name].strength == "strong"
+        assert by_path[name].informal_list
+        assert len(by_path[name].strong_subject_ids) == len(PEOPLE)
+    assert by_path["broken.xlsx"].problems
+    assert by_path["broken.xlsx"].strength == "none"
+    with register.uow.read_only() as session:
+        stored = session.scalars(select(LossFinding)).all()
+        event = session.scalars(
+            select(Event).where(Event.operation == Operation.LOSS_SCAN.value)
+        ).one()
+    assert {s.id for s in stored} == {f.id for f in outcome.findings}
+    assert all(s.status == "open" and s.found_by == cast.dpo.id for s in stored)
+    assert event.actor_id == cast.dpo.id and event.result_count == 3
+    # Identifiers only: no name or date of birth of anyone found is held in the findings.
+    held = json.dumps([[*vars(s).values()] for s in stored], default=str).lower()
+    for given, family, born in PEOPLE:
+        assert family.lower() not in held and given.lower() not in held
+        assert born.isoformat() not in held
+
+
+def test_only_the_dpo_may_scan_and_a_refusal_is_logged(register: Register, tmp_path: Path) -> None:
+    cast, _ = _populate(register)
+    _planted(tmp_path / "drive")
+    with pytest.raises(AccessDenied):
+        scan_paths(uow=register.uow, actor=cast.officer, paths=[tmp_path / "drive"])
+    with register.uow.read_only() as session:
+        assert session.scalars(select(LossFinding)).all() == []
+        refused = session.scalars(
+            select(Event).where(Event.operation == Operation.REFUSED.value)
+        ).all()
+    assert any(e.actor_id == cast.officer.id for e in refused)
+
+
+def test_a_missing_path_is_a_clear_error(register: Register, tmp_path: Path) -> None:
+    cast, _ = _populate(register)
+    with pytest.raises(InvalidInput, match="nothing to scan"):
+        scan_paths(uow=register.uow, actor=cast.dpo, paths=[tmp_path / "nowhere"])
