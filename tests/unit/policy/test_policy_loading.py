@@ -41,7 +41,7 @@ def refusal(directory: Path) -> InvalidInput:
 def test_the_shipped_policies_load_with_an_id_for_each(policies: Path) -> None:
     engine = PolicyEngine.load(policies)
     catalogue = engine.catalogue
-    assert len(catalogue) == 40
+    assert len(catalogue) == 41
     assert [p.source for p in catalogue] == sorted(p.source for p in catalogue)
     assert all(p.reason for p in catalogue if p.effect == "forbid")
     assert {p.id for p in PolicyEngine.load().catalogue} == {p.id for p in catalogue}
@@ -276,7 +276,7 @@ def test_a_forbid_that_errors_at_run_time_refuses_rather_than_being_skipped(
     assert decision.policy_ids == ("policy-evaluation-error",)
     assert decision.reasons == ("a policy could not be evaluated for this request",)
     assert decision.errors == (
-        "error while evaluating policy `policy28`: integer overflow while attempting to add "
+        "error while evaluating policy `policy29`: integer overflow while attempting to add "
         "the values `9223372036854775807` and `1`",
     )
 
