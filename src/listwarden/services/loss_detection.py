@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from listwarden.dlp import Fingerprint, Finding, Person, ScanOptions, ScanProgress
+from listwarden.dlp import Finding, Fingerprint, Person, ScanOptions, ScanProgress
 from listwarden.dlp import scan_paths as scan_files
 from listwarden.domain.access import Actor
 from listwarden.domain.errors import InvalidInput, Reason
@@ -172,4 +172,3 @@ def _stored(finding: Finding, tags: TagIndex) -> StoredFinding:
 
 def _path_hash(path: str) -> str:
     return hashlib.sha256(path.encode("utf-8", "surrogateescape")).hexdigest()
-

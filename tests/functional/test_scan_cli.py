@@ -1,0 +1,70 @@
+"""``listwarden scan`` as the DPO runs it: a summary by identifiers, --json, one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from listwarden.bootstrap import Register
+from listwarden.cli import app
+from listwarden.services.users import issue_token
+from tests.integration.test_loss_detection import PEOPLE, _planted, _populate
+
+
+@pytest.fixture
+def env(register: Register, monkeypatch: pytest.MonkeyPatch) -> Register:
+    monkeypatch.setenv("LISTWARDEN_HOME", str(register.settings.home))
+    monkeypatch.setenv("LISTWARDEN_DATABASE_URL", register.settings.resolved_database_url)
+    monkeypatch.delenv("LISTWARDEN_TOKEN", raising=False)
+    return register
+
+
+def test_scan_reports_findings_by_identifier_never_by_name(env: Register, tmp_path: Path) -> None:
+    cast, _ = _populate(env)
+    _planted(tmp_path / "drive")
+    token = issue_token(uow=env.uow, user_id=cast.dpo.id)
+    runner = CliRunner()
+
+    text = runner.invoke(app, ["scan", str(tmp_path / "drive"), "--token", token])
+    assert text.exit_code == 0, text.stderr
+    assert "4 file(s) scanned" in text.stdout
+    assert "3 finding(s) stored" in text.stdout
+    assert f"my list.csv: informal list, {len(PEOPLE)} strong" in text.stdout
+    assert "broken.xlsx: not read in full: malformed" in text.stdout
+
+    out = runner.invoke(
+        app, ["scan", str(tmp_path / "drive" / "my list.csv"), "--token", token, "--json"]
+    )
+    assert out.exit_code == 0, out.stderr
+    report = json.loads(out.stdout)
+    [finding] = report["findings"]
+    assert finding["strength"] == "strong"
+    assert len(finding["strong_subject_ids"]) == len(PEOPLE)
+    for printed in (text.stdout, out.stdout):
+        for given, family, _born in PEOPLE:
+            assert given not in printed
+            assert family not in printed
+            assert family.upper() not in printed
+
+
+def test_scan_errors_are_one_line(env: Register, tmp_path: Path) -> None:
+    cast, _ = _populate(env)
+    _planted(tmp_path / "drive")
+    dpo = issue_token(uow=env.uow, user_id=cast.dpo.id)
+    officer = issue_token(uow=env.uow, user_id=cast.officer.id)
+    runner = CliRunner()
+    cases = [
+        ([str(tmp_path / "drive")], "API token", 2),
+        ([str(tmp_path / "nowhere"), "--token", dpo], "nothing to scan", 2),
+        ([str(tmp_path / "drive"), "--token", officer], "", None),
+    ]
+    for extra, words, code in cases:
+        result = runner.invoke(app, ["scan", *extra])
+        assert result.exit_code != 0 if code is None else result.exit_code == code, result.stderr
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, result.stderr
+        assert lines[0].startswith("listwarden: ")
+        assert words in lines[0]
