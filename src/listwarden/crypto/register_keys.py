@@ -96,14 +96,12 @@ class RegisterKeys:
         """Destroy the keys and complete many certificates in one transaction; how many."""
         if not certificate_ids:
             return 0
+        certs = self.certificates.get_many(certificate_ids)
         if self.cipher is not None:
-            for cert in self.certificates.get_many(certificate_ids):
+            for cert in certs:
                 if cert.scope == "subject":
                     self.cipher.forget(cert.subject_id)
-        return self.certificates.complete_many(certificate_ids)
-
-    def certificates_by_id(self, certificate_ids: Sequence[str]) -> list[StoredCertificate]:
-        return self.certificates.get_many(certificate_ids)
+        return self.certificates.complete_certificates(certs)
 
     def complete_erasure(self, certificate_id: str) -> bool:
         """Destroy the key (subject scope) and complete the certificate; evict it here too."""
