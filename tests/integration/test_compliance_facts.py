@@ -37,7 +37,6 @@ PURPOSE = "gang_violence_reduction"
 # The capabilities the register does not have yet: these facts alone may stay unknown.
 ABSENT = {
     "open_loss_findings",
-    "frameworks_active_without_equality_trial",
     "guidance_registered",
     "guidance_overdue_for_review",
     "users_with_unacknowledged_guidance",

@@ -8,6 +8,7 @@ from sqlalchemy import update
 from listwarden.bootstrap import Register
 from listwarden.domain.errors import AccessDenied
 from listwarden.services.assessments import assess_entry
+from listwarden.services.compliance_facts import gather_facts
 from listwarden.services.entries import NewEvidence
 from listwarden.services.frameworks import (
     FrameworkNotActive,
@@ -67,8 +68,13 @@ def test_no_score_until_a_trial_by_ethnic_group_is_signed_off_and_activated(
     activate_framework(uow=register.uow, actor=cast.iao, list_id=matrix, framework=FRAMEWORK)
 
     assert assess_entry(uow=register.uow, actor=cast.iao, entry_id=red, purpose=PURPOSE).score > 0
+    facts = gather_facts(uow=register.uow, verify_log=False)
+    assert facts.frameworks_active_without_equality_trial == ()
     with register.engine.begin() as connection:  # another version is active: this one may not score
         connection.execute(update(FrameworkActivation).values(framework_version="0.9"))
     with pytest.raises(FrameworkNotActive) as other:
         assess_entry(uow=register.uow, actor=cast.iao, entry_id=red, purpose=PURPOSE)
     assert "(version 0.9 is)" in other.value.reasons[0].detail
+    # Law 12 sees it too: the list is scored under a version with no signed-off trial.
+    facts = gather_facts(uow=register.uow, verify_log=False)
+    assert facts.frameworks_active_without_equality_trial == (matrix,)

@@ -180,7 +180,6 @@ def test_with_guidance_and_audits_only_absent_capabilities_stay_unknown(
     unknown = {name for name, value in vars(facts).items() if value is None}
     assert unknown == {
         "open_loss_findings",
-        "frameworks_active_without_equality_trial",
         "log_verified",  # not asked for here
         "last_cosigned_checkpoint_age_days",  # there is no cosignature to age
     }

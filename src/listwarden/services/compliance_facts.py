@@ -26,10 +26,13 @@ from listwarden.services.retention import entries_due_for_removal
 from listwarden.services.unit_of_work import UnitOfWork
 from listwarden.store.tables import (
     AgreementRow,
+    AssessmentRow,
     Base,
     DisclosureRow,
     Dpia,
     Entry,
+    FrameworkActivation,
+    FrameworkTrial,
     Grant,
     IntelligenceItem,
     LogCosignature,
@@ -62,6 +65,7 @@ def gather_facts(
     with uow.read_only() as session:
         facts = ComplianceFacts(
             lists_without_current_dpia=_lists_without_current_dpia(session, today),
+            frameworks_active_without_equality_trial=_frameworks_without_trial(session),
             entries_overdue_for_review=_ids(
                 session,
                 select(Entry.id).where(
@@ -116,6 +120,40 @@ def _lists_without_current_dpia(session: Session, today: date) -> tuple[str, ...
         )
     )
     return _ids(session, query)
+
+
+def _frameworks_without_trial(session: Session) -> tuple[str, ...]:
+    """Lists scored by a framework version with no trial by ethnic group the DPO signed off.
+
+    Activation already requires the sign-off; this also catches an activation whose trial was
+    of another version, and scores stored under a framework never activated on the list.
+    """
+    unsigned = (
+        select(FrameworkActivation.list_id)
+        .join(FrameworkTrial, FrameworkTrial.id == FrameworkActivation.trial_id)
+        .where(
+            or_(
+                FrameworkTrial.signed_off_at.is_(None),
+                FrameworkTrial.framework_version != FrameworkActivation.framework_version,
+            )
+        )
+    )
+    active = (
+        select(FrameworkActivation.id)
+        .where(
+            FrameworkActivation.list_id == Entry.list_id,
+            FrameworkActivation.framework == AssessmentRow.framework,
+            FrameworkActivation.framework_version == AssessmentRow.framework_version,
+        )
+        .exists()
+    )
+    scored = (
+        select(Entry.list_id)
+        .join(AssessmentRow, AssessmentRow.entry_id == Entry.id)
+        .where(~active)
+        .distinct()
+    )
+    return tuple(sorted(set(session.scalars(unsigned)) | set(session.scalars(scored))))
 
 
 def _disallowed_categories(session: Session) -> tuple[str, ...]:
