@@ -14,7 +14,11 @@ from listwarden.dlp.writers import write_xlsx
 from listwarden.domain.errors import AccessDenied, InvalidInput
 from listwarden.domain.vocabulary import Operation
 from listwarden.services.entries import NewEntry, add_entry
-from listwarden.services.loss_detection import scan_paths
+from listwarden.services.loss_detection import (
+    justify_finding,
+    open_findings,
+    scan_paths,
+)
 from listwarden.store.dlp_tables import LossFinding
 from listwarden.store.tables import Event
 from tests.factories import Cast, authorised_list, make_cast
@@ -126,3 +130,72 @@ def test_a_missing_path_is_a_clear_error(register: Register, tmp_path: Path) -> 
     cast, _ = _populate(register)
     with pytest.raises(InvalidInput, match="nothing to scan"):
         scan_paths(uow=register.uow, actor=cast.dpo, paths=[tmp_path / "nowhere"])
+
+
+def test_a_rescan_keeps_one_finding_per_copy_and_closes_what_was_destroyed(
+    register: Register, tmp_path: Path
+) -> None:
+    cast, _ = _populate(register)
+    csv_copy, sheet, _clean, _broken = _planted(tmp_path / "drive")
+    first = scan_paths(uow=register.uow, actor=cast.dpo, paths=[tmp_path / "drive"])
+    ids = {Path(f.path).name: f.id for f in first.findings}
+
+    again = scan_paths(uow=register.uow, actor=cast.dpo, paths=[tmp_path / "drive"])
+    assert {Path(f.path).name: f.id for f in again.findings} == ids
+    assert again.closed == []
+
+    csv_copy.unlink()
+    rows = [["Surname", "Forename", "DOB"]] + [[f, g, b] for g, f, b in PEOPLE[:3]]
+    write_xlsx(sheet, {"Sheet1": rows})
+    # A scan of another folder leaves the drive's findings alone.
+    (tmp_path / "other").mkdir()
+    assert scan_paths(uow=register.uow, actor=cast.dpo, paths=[tmp_path / "other"]).closed == []
+    third = scan_paths(uow=register.uow, actor=cast.dpo, paths=[tmp_path / "drive"])
+
+    assert sorted(third.closed) == sorted([ids["my list.csv"], ids["borough.xlsx"]])
+    reopened = {Path(f.path).name: f for f in third.findings}
+    assert reopened["borough.xlsx"].id != ids["borough.xlsx"]
+    assert len(reopened["borough.xlsx"].strong_subject_ids) == 3
+    assert reopened["broken.xlsx"].id == ids["broken.xlsx"]
+    with register.uow.read_only() as session:
+        status = {r.id: r.status for r in session.scalars(select(LossFinding))}
+    assert status[ids["my list.csv"]] == "destroyed"
+    assert status[ids["borough.xlsx"]] == "destroyed"
+    still = {f.id for f in open_findings(uow=register.uow, actor=cast.dpo)}
+    assert still == {reopened["borough.xlsx"].id, ids["broken.xlsx"]}
+
+
+def test_the_dpo_closes_a_finding_as_justified_with_a_reason(
+    register: Register, tmp_path: Path
+) -> None:
+    cast, _ = _populate(register)
+    _planted(tmp_path / "drive")
+    found = scan_paths(uow=register.uow, actor=cast.dpo, paths=[tmp_path / "drive"])
+    target = found.findings[0].id
+
+    with pytest.raises(AccessDenied):
+        justify_finding(uow=register.uow, actor=cast.officer, finding_id=target, reason="mine")
+    with pytest.raises(InvalidInput, match="only with a reason"):
+        justify_finding(uow=register.uow, actor=cast.dpo, finding_id=target, reason="  ")
+    justify_finding(
+        uow=register.uow, actor=cast.dpo, finding_id=target, reason="court bundle, CPS held"
+    )
+    with pytest.raises(InvalidInput, match="already closed"):
+        justify_finding(uow=register.uow, actor=cast.dpo, finding_id=target, reason="again")
+
+    with register.uow.read_only() as session:
+        row = session.get(LossFinding, target)
+        assert row is not None
+        events = session.scalars(
+            select(Event).where(Event.operation == Operation.LOSS_JUSTIFY.value)
+        ).all()
+    assert row.status == "justified"
+    assert row.close_reason == "court bundle, CPS held"
+    assert row.closed_by == cast.dpo.id
+    assert [e.actor_id for e in events] == [cast.dpo.id]
+    assert target not in {f.id for f in open_findings(uow=register.uow, actor=cast.dpo)}
+    # The same copy found again stays justified; it is not reported as a new finding.
+    again = scan_paths(uow=register.uow, actor=cast.dpo, paths=[tmp_path / "drive"])
+    assert target in {f.id for f in again.findings}
+    assert target not in {f.id for f in open_findings(uow=register.uow, actor=cast.dpo)}
+    assert len(open_findings(uow=register.uow, actor=cast.dpo)) == len(found.findings) - 1

@@ -122,6 +122,7 @@ class Operation(StrEnum):
     AUDIT_CLOSE = "audit:close"
     REPORT_SIGN = "report:sign"
     LOSS_SCAN = "dlp:scan"
+    LOSS_JUSTIFY = "dlp:justify"
 
 
 class Outcome(StrEnum):

@@ -11,17 +11,17 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from listwarden.dlp import Finding, Fingerprint, Person, ScanOptions, ScanProgress
 from listwarden.dlp import scan_paths as scan_files
 from listwarden.domain.access import Actor
-from listwarden.domain.errors import InvalidInput, Reason
+from listwarden.domain.errors import InvalidInput, NotFound, Reason
 from listwarden.domain.vocabulary import Operation
 from listwarden.export.attribution import TAG_PREFIX, TagIndex
 from listwarden.policy.engine import REGISTER, AccessAction
@@ -32,6 +32,8 @@ from listwarden.services.sharing_review import disclosure_records
 from listwarden.services.unit_of_work import Attempt, UnitOfWork
 from listwarden.store.dlp_tables import LossFinding
 from listwarden.store.tables import Subject
+
+OPEN, DESTROYED, JUSTIFIED = "open", "destroyed", "justified"
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class ScanOutcome:
     bytes_scanned: int
     seconds: float
     findings: list[StoredFinding] = field(default_factory=list)
+    closed: list[str] = field(default_factory=list)  # open findings the re-scan found destroyed
 
 
 def scan_paths(
@@ -74,6 +77,7 @@ def scan_paths(
     options: ScanOptions | None = None,
 ) -> ScanOutcome:
     """Scan ``paths`` (files or directories) for the register's people and store the findings."""
+    paths = [p.absolute() for p in paths]  # findings name files wherever the scan was run from
     missing = [str(p) for p in paths if not p.exists()]
     if not paths or missing:
         raise InvalidInput(
@@ -98,7 +102,8 @@ def scan_paths(
     )
     with uow.transaction() as session:
         found_at = uow.now()
-        if outcome.findings:
+        outcome.findings, fresh, outcome.closed = _reconcile(session, paths, outcome.findings)
+        if fresh:
             session.execute(
                 insert(LossFinding),
                 [
@@ -108,10 +113,21 @@ def scan_paths(
                         "path_sha256": _path_hash(f.path),
                         "found_at": found_at,
                         "found_by": actor.id,
-                        "status": "open",
+                        "status": OPEN,
                     }
-                    for f in outcome.findings
+                    for f in fresh
                 ],
+            )
+        if outcome.closed:
+            session.execute(
+                update(LossFinding)
+                .where(LossFinding.id.in_(outcome.closed))
+                .values(
+                    status=DESTROYED,
+                    closed_at=found_at,
+                    closed_by=actor.id,
+                    close_reason=f"gone or changed at re-scan {outcome.scan_id}",
+                )
             )
         strong = sum(f.strength == "strong" for f in outcome.findings)
         record_event(
@@ -123,6 +139,77 @@ def scan_paths(
             reason=f"scan {outcome.scan_id}: {outcome.files_scanned} file(s), {strong} strong",
         )
     return outcome
+
+
+def _reconcile(
+    session: Session, roots: Sequence[Path], found: list[StoredFinding]
+) -> tuple[list[StoredFinding], list[StoredFinding], list[str]]:
+    """Match a scan against the findings held: the same file with the same content stays one
+    finding (a justified copy stays justified); an open finding under the scanned paths whose
+    file is gone or changed is closed as destroyed."""
+    held: dict[tuple[str, str | None], str] = {}
+    justified: dict[tuple[str, str | None], str] = {}
+    for o in session.scalars(
+        select(LossFinding).where(LossFinding.status.in_((OPEN, JUSTIFIED)))
+    ):
+        if _covered(Path(o.path), roots):
+            (held if o.status == OPEN else justified)[(o.path_sha256, o.content_sha256)] = o.id
+    kept, fresh = [], []
+    for f in found:
+        key = (_path_hash(f.path), f.content_sha256)
+        existing = held.pop(key, None) or justified.get(key)
+        if existing is None:
+            fresh.append(f)
+            kept.append(f)
+        else:
+            kept.append(replace(f, id=existing))
+    return kept, fresh, sorted(held.values())
+
+
+def _covered(path: Path, roots: Sequence[Path]) -> bool:
+    return any(path == root or root in path.parents for root in roots)
+
+
+def open_findings(*, uow: UnitOfWork, actor: Actor) -> list[StoredFinding]:
+    """The findings not yet closed, oldest first, for the DPO."""
+    with uow.read_only(Attempt(Operation.LOSS_SCAN, actor.id)) as session:
+        Authoriser(session, uow, actor).require(AccessAction.DLP_SCAN, REGISTER)
+        rows = session.scalars(
+            select(LossFinding)
+            .where(LossFinding.status == OPEN)
+            .order_by(LossFinding.found_at, LossFinding.path)
+        ).all()
+    names = {f.name for f in fields(StoredFinding)}
+    return [StoredFinding(**{n: getattr(r, n) for n in names}) for r in rows]
+
+
+def justify_finding(*, uow: UnitOfWork, actor: Actor, finding_id: str, reason: str) -> None:
+    """The DPO closes a finding as justified (a lawful copy), with the reason on the record."""
+    if not reason.strip():
+        raise InvalidInput(
+            "a finding is closed as justified only with a reason",
+            reasons=[Reason("reason-required", "give the reason the copy may be kept", "reason")],
+        )
+    with uow.transaction(Attempt(Operation.LOSS_JUSTIFY, actor.id)) as session:
+        Authoriser(session, uow, actor).require(AccessAction.DLP_SCAN, REGISTER)
+        finding = session.get(LossFinding, finding_id)
+        if finding is None:
+            raise NotFound(f"no finding {finding_id}")
+        if finding.status != OPEN:
+            raise InvalidInput(
+                f"finding {finding_id} is already closed ({finding.status})",
+                reasons=[Reason("finding-closed", "only an open finding can be closed", "id")],
+            )
+        now = uow.now()
+        finding.status, finding.closed_at, finding.closed_by = JUSTIFIED, now, actor.id
+        finding.close_reason = reason.strip()
+        record_event(
+            session,
+            at=now,
+            operation=Operation.LOSS_JUSTIFY,
+            actor_id=actor.id,
+            reason=f"finding {finding_id} justified",
+        )
 
 
 def _people(session: Session, uow: UnitOfWork) -> Iterator[Person]:
