@@ -6,14 +6,14 @@ the DPO may run it. It prints subject ids and counts, never a name, and stores e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.progress import (
     BarColumn,
     DownloadColumn,
-    MofNCompleteColumn,
     Progress,
     TextColumn,
     TimeRemainingColumn,
@@ -24,59 +24,47 @@ from listwarden.domain.errors import InvalidInput, Reason
 from listwarden.settings import Settings
 
 if TYPE_CHECKING:
+    from listwarden.bootstrap import Register
     from listwarden.cli import JsonOption, emit_json, run
     from listwarden.dlp import ScanProgress
+    from listwarden.domain.access import Actor
     from listwarden.services.loss_detection import ScanOutcome
+
+T = TypeVar("T")
+TokenOption = Annotated[
+    str | None, typer.Option("--token", envvar="LISTWARDEN_TOKEN", help="your API token")
+]
+findings_app = typer.Typer(
+    no_args_is_help=True, help="Loss findings: those still open, and closing one as justified."
+)
 
 
 def scan_command(
     paths: Annotated[list[Path], typer.Argument(help="files and directories to scan")],
-    token: Annotated[
-        str | None, typer.Option("--token", envvar="LISTWARDEN_TOKEN", help="your API token")
-    ] = None,
+    token: TokenOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """Scan files for people of the register; each file holding them is stored as a finding."""
-    from listwarden.bootstrap import open_register
-    from listwarden.domain.authn import Scope
     from listwarden.services.loss_detection import scan_paths
-    from listwarden.services.users import authenticate_token, require_scope
 
-    settings = Settings.load()
     bar = Progress(
         TextColumn("scanning"),
         BarColumn(),
         DownloadColumn(),
-        MofNCompleteColumn(),
-        TextColumn("files"),
         TimeRemainingColumn(),
         disable=json_out,
     )
 
-    def body() -> ScanOutcome:
-        if not token:
-            raise InvalidInput(
-                "scanning needs your API token",
-                reasons=[Reason("token-required", "give --token or set LISTWARDEN_TOKEN", "token")],
-            )
-        register = open_register(settings)
-        try:
-            holder = authenticate_token(uow=register.uow, token=token)
-            # A scan stores its findings: it needs the write scope.
-            require_scope(uow=register.uow, holder=holder, scope=Scope.WRITE)
-            with bar:
-                task = bar.add_task("scan", total=None)
+    def action(register: Register, actor: Actor) -> ScanOutcome:
+        with bar:
+            task = bar.add_task("scan", total=None)
 
-                def progress(p: ScanProgress) -> None:
-                    bar.update(task, completed=p.bytes_done, total=p.bytes_total)
+            def progress(p: ScanProgress) -> None:
+                bar.update(task, completed=p.bytes_done, total=p.bytes_total)
 
-                return scan_paths(
-                    uow=register.uow, actor=holder.actor, paths=paths, progress=progress
-                )
-        finally:
-            register.close()
+            return scan_paths(uow=register.uow, actor=actor, paths=paths, progress=progress)
 
-    outcome: ScanOutcome = run(body)
+    outcome: ScanOutcome = _as_user(token, action)
     if json_out:
         emit_json(outcome)
         return
@@ -98,6 +86,69 @@ def scan_command(
             typer.echo(f"{line} (finding {f.id})")
         if f.problems:
             typer.echo(f"  {f.path}: not read in full: {'; '.join(f.problems)} (finding {f.id})")
+    if outcome.closed:
+        typer.echo(f"{len(outcome.closed)} earlier finding(s) closed: the file is gone or changed")
+
+
+@findings_app.command("list")
+def list_findings(token: TokenOption = None, json_out: JsonOption = False) -> None:
+    """The findings still open, oldest first."""
+    from listwarden.services.loss_detection import open_findings
+
+    found = _as_user(token, lambda r, actor: open_findings(uow=r.uow, actor=actor))
+    if json_out:
+        emit_json(found)
+        return
+    for f in found:
+        typer.echo(
+            f"{f.id}  {f.path}: {f.strength}, {len(f.strong_subject_ids)} strong, "
+            f"{len(f.problems)} problem(s)"
+        )
+    typer.echo(f"{len(found)} open finding(s)")
+
+
+@findings_app.command("justify")
+def justify(
+    finding_id: Annotated[str, typer.Argument(help="the finding to close")],
+    reason: Annotated[str, typer.Option("--reason", help="why the copy may be kept")],
+    token: TokenOption = None,
+) -> None:
+    """Close a finding as justified: the copy may lawfully be kept, for the reason given."""
+    from listwarden.services.loss_detection import justify_finding
+
+    _as_user(
+        token,
+        lambda r, actor: justify_finding(
+            uow=r.uow, actor=actor, finding_id=finding_id, reason=reason
+        ),
+    )
+    typer.echo(f"finding {finding_id} closed as justified")
+
+
+def _as_user(token: str | None, action: Callable[[Register, Actor], T]) -> T:
+    """Open the register, authenticate the token (write scope: findings are stored), act."""
+    from listwarden.bootstrap import open_register
+    from listwarden.domain.authn import Scope
+    from listwarden.services.users import authenticate_token, require_scope
+
+    settings = Settings.load()
+
+    def body() -> T:
+        if not token:
+            raise InvalidInput(
+                "loss detection acts for a user: give your API token",
+                reasons=[Reason("token-required", "give --token or set LISTWARDEN_TOKEN", "token")],
+            )
+        register = open_register(settings)
+        try:
+            holder = authenticate_token(uow=register.uow, token=token)
+            require_scope(uow=register.uow, holder=holder, scope=Scope.WRITE)
+            return action(register, holder.actor)
+        finally:
+            register.close()
+
+    result: T = run(body)
+    return result
 
 
 # Bound last, after the command exists: see ``cli_keys.cli_helpers``.

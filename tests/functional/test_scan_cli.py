@@ -68,3 +68,30 @@ def test_scan_errors_are_one_line(env: Register, tmp_path: Path) -> None:
         assert len(lines) == 1, result.stderr
         assert lines[0].startswith("listwarden: ")
         assert words in lines[0]
+
+
+def test_findings_are_listed_and_closed_as_justified(env: Register, tmp_path: Path) -> None:
+    cast, _ = _populate(env)
+    _planted(tmp_path / "drive")
+    token = issue_token(uow=env.uow, user_id=cast.dpo.id)
+    runner = CliRunner()
+    assert runner.invoke(app, ["scan", str(tmp_path / "drive"), "--token", token]).exit_code == 0
+
+    listed = runner.invoke(app, ["findings", "list", "--token", token, "--json"])
+    assert listed.exit_code == 0, listed.stderr
+    found = json.loads(listed.stdout)
+    assert len(found) == 3
+    target = found[0]["id"]
+    closed = runner.invoke(
+        app, ["findings", "justify", target, "--reason", "held for a prosecution", "--token", token]
+    )
+    assert closed.exit_code == 0, closed.stderr
+    assert f"finding {target} closed as justified" in closed.stdout
+    text = runner.invoke(app, ["findings", "list", "--token", token])
+    assert "2 open finding(s)" in text.stdout
+    assert target not in text.stdout
+
+    again = runner.invoke(app, ["findings", "justify", target, "--reason", "x", "--token", token])
+    assert again.exit_code == 2
+    [line] = again.stderr.strip().splitlines()
+    assert line.startswith(f"listwarden: error: finding {target} is already closed (justified)")

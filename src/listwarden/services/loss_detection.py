@@ -149,9 +149,7 @@ def _reconcile(
     file is gone or changed is closed as destroyed."""
     held: dict[tuple[str, str | None], str] = {}
     justified: dict[tuple[str, str | None], str] = {}
-    for o in session.scalars(
-        select(LossFinding).where(LossFinding.status.in_((OPEN, JUSTIFIED)))
-    ):
+    for o in session.scalars(select(LossFinding).where(LossFinding.status.in_((OPEN, JUSTIFIED)))):
         if _covered(Path(o.path), roots):
             (held if o.status == OPEN else justified)[(o.path_sha256, o.content_sha256)] = o.id
     kept, fresh = [], []
