@@ -13,6 +13,7 @@ from listwarden.bootstrap import Register
 from listwarden.dlp.writers import write_xlsx
 from listwarden.domain.errors import AccessDenied, InvalidInput
 from listwarden.domain.vocabulary import Operation
+from listwarden.services.compliance_facts import gather_facts
 from listwarden.services.entries import NewEntry, add_entry
 from listwarden.services.loss_detection import (
     justify_finding,
@@ -199,3 +200,18 @@ def test_the_dpo_closes_a_finding_as_justified_with_a_reason(
     assert target in {f.id for f in again.findings}
     assert target not in {f.id for f in open_findings(uow=register.uow, actor=cast.dpo)}
     assert len(open_findings(uow=register.uow, actor=cast.dpo)) == len(found.findings) - 1
+
+
+def test_the_compliance_check_counts_open_copies_once_a_scan_has_run(
+    register: Register, tmp_path: Path
+) -> None:
+    cast, _ = _populate(register)
+    _planted(tmp_path / "drive")
+    assert gather_facts(uow=register.uow, verify_log=False).open_loss_findings is None
+    found = scan_paths(uow=register.uow, actor=cast.dpo, paths=[tmp_path / "drive"])
+    copies = sorted(f.id for f in found.findings if f.strength != "none")
+    assert len(copies) == 2  # the unreadable file is reported, but is not a copy found
+    assert gather_facts(uow=register.uow, verify_log=False).open_loss_findings == tuple(copies)
+    for finding_id in copies:
+        justify_finding(uow=register.uow, actor=cast.dpo, finding_id=finding_id, reason="held")
+    assert gather_facts(uow=register.uow, verify_log=False).open_loss_findings == ()

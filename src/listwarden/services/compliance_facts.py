@@ -20,10 +20,11 @@ from listwarden.crypto.envelope import NONCE_BYTES, TAG_BYTES, VERSION
 from listwarden.domain.compliance import ComplianceFacts
 from listwarden.domain.corroboration import Determination, IntelligenceSource, corroboration
 from listwarden.domain.entries import is_child
-from listwarden.domain.vocabulary import EntryStatus, ListStatus, SourceType
+from listwarden.domain.vocabulary import EntryStatus, ListStatus, Operation, SourceType
 from listwarden.services.access import course_of, grant_is_current
 from listwarden.services.retention import entries_due_for_removal
 from listwarden.services.unit_of_work import UnitOfWork
+from listwarden.store.dlp_tables import LossFinding
 from listwarden.store.tables import (
     AgreementRow,
     AssessmentRow,
@@ -31,6 +32,7 @@ from listwarden.store.tables import (
     DisclosureRow,
     Dpia,
     Entry,
+    Event,
     FrameworkActivation,
     FrameworkTrial,
     Grant,
@@ -93,6 +95,7 @@ def gather_facts(
         facts = _merge(facts, _access_facts(session, uow, today, now))
         facts = _merge(facts, _sharing_facts(session))
         facts = _merge(facts, _rights_facts(session, today))
+        facts = _merge(facts, _loss_facts(session))
         for query in extra:
             facts = _merge(facts, query(session, uow))
     facts = replace(facts, zero_score_entries_past_removal=tuple(entries_due_for_removal(uow=uow)))
@@ -341,6 +344,20 @@ def _rights_facts(session: Session, today: date) -> ComplianceFacts:
         if is_overdue(due_of(row), today, row.answered_on)
     ]
     return ComplianceFacts(overdue_subject_rights_requests=tuple(sorted(late)))
+
+
+def _loss_facts(session: Session) -> ComplianceFacts:
+    """Open findings of people in files outside the system (law 11); unknown until a scan ran."""
+    scanned = session.scalar(
+        select(Event.id).where(Event.operation == Operation.LOSS_SCAN.value).limit(1)
+    )
+    if scanned is None:
+        return ComplianceFacts()
+    found = _ids(
+        session,
+        select(LossFinding.id).where(LossFinding.status == "open", LossFinding.strength != "none"),
+    )
+    return ComplianceFacts(open_loss_findings=found)
 
 
 def _log_facts(uow: UnitOfWork, *, verify: bool) -> ComplianceFacts:
