@@ -6,11 +6,14 @@ import json
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from listwarden.bootstrap import Register
 from listwarden.cli import app
+from listwarden.services.loss_detection import scan_paths
 from listwarden.services.users import issue_token
+from listwarden.web.app import create_app
 from tests.integration.test_loss_detection import PEOPLE, _planted, _populate
 
 
@@ -95,3 +98,23 @@ def test_findings_are_listed_and_closed_as_justified(env: Register, tmp_path: Pa
     assert again.exit_code == 2
     [line] = again.stderr.strip().splitlines()
     assert line.startswith(f"listwarden: error: finding {target} is already closed (justified)")
+
+
+def test_the_dpo_reads_open_findings_from_the_api(register: Register, tmp_path: Path) -> None:
+    cast, _ = _populate(register)
+    _planted(tmp_path / "drive")
+    found = scan_paths(uow=register.uow, actor=cast.dpo, paths=[tmp_path / "drive"])
+    with TestClient(create_app(register)) as client:
+        bearer = {"Authorization": f"Bearer {issue_token(uow=register.uow, user_id=cast.dpo.id)}"}
+        response = client.get("/api/v1/loss-findings", headers=bearer)
+        officer = issue_token(uow=register.uow, user_id=cast.officer.id)
+        refused = client.get(
+            "/api/v1/loss-findings", headers={"Authorization": f"Bearer {officer}"}
+        )
+    assert response.status_code == 200
+    assert {f["id"] for f in response.json()} == {f.id for f in found.findings}
+    for _given, family, _born in PEOPLE:
+        assert family not in response.text
+        assert family.upper() not in response.text
+    assert refused.status_code == 403
+    assert refused.headers["content-type"].startswith("application/problem+json")

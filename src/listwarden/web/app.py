@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from listwarden.bootstrap import Register
 from listwarden.web.api import router
 from listwarden.web.api_audit import audit_router
+from listwarden.web.api_loss import loss_router
 from listwarden.web.api_reports import reports_router
 from listwarden.web.api_session import session_router
 from listwarden.web.api_share import share_router
@@ -61,6 +62,7 @@ def create_app(register: Register) -> FastAPI:
     app.include_router(scim_router)
     app.include_router(share_router)
     app.include_router(reports_router)
+    app.include_router(loss_router)
     app.include_router(pages_router)
     app.include_router(sweep_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
