@@ -13,7 +13,9 @@ import pytest
 
 
 def cli(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "LISTWARDEN_HOME": str(home), **env}
+    """Run the CLI in a child process; a variable given as "" is removed from its environment."""
+    merged = {**os.environ, "LISTWARDEN_HOME": str(home), **env}
+    environment = {name: value for name, value in merged.items() if value != "" or name not in env}
     environment.pop("LISTWARDEN_DATABASE_URL", None)
     return subprocess.run(
         [sys.executable, "-m", "listwarden.cli", *args],
