@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
+from listwarden.cli_acting import act_as
 from listwarden.cli_keys import cli_helpers
 from listwarden.domain.errors import InvalidInput, Reason
-from listwarden.settings import Settings
 
 if TYPE_CHECKING:
     from listwarden.bootstrap import Register
@@ -34,29 +34,7 @@ PurposeOption = Annotated[str, typer.Option(help="the purpose, e.g. gang_violenc
 
 
 def _act(token: str | None, action: Callable[[Register, Actor], T]) -> T:
-    """Open the register, authenticate the token (write scope), run ``action``; one-line errors."""
-    from listwarden.bootstrap import open_register
-    from listwarden.domain.authn import Scope
-    from listwarden.services.users import authenticate_token, require_scope
-
-    settings = Settings.load()
-
-    def body() -> T:
-        if not token:
-            raise InvalidInput(
-                "this command acts for a user: give your API token",
-                reasons=[Reason("token-required", "give --token or set LISTWARDEN_TOKEN", "token")],
-            )
-        register = open_register(settings)
-        try:
-            holder = authenticate_token(uow=register.uow, token=token)
-            require_scope(uow=register.uow, holder=holder, scope=Scope.WRITE)
-            return action(register, holder.actor)
-        finally:
-            register.close()
-
-    result: T = run(body)
-    return result
+    return act_as(token, action)
 
 
 def _say(value: object, json_out: bool, line: str) -> None:

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from listwarden.cli_acting import act_as
 from listwarden.cli_keys import cli_helpers
 from listwarden.domain.errors import InvalidInput, Reason
-from listwarden.settings import Settings
 
 if TYPE_CHECKING:
     from listwarden.bootstrap import Register
@@ -32,26 +32,10 @@ TokenOption = Annotated[
 
 def _acting(token: str | None, action: Any, *, writes: bool = True) -> Any:
     """Run ``action(register, actor)`` for the token's user (a token that may write, if it does)."""
-    from listwarden.bootstrap import open_register
     from listwarden.domain.authn import Scope
-    from listwarden.services.users import authenticate_token, require_scope
 
-    def body() -> Any:
-        if not token:
-            raise InvalidInput(
-                "this command needs your API token",
-                reasons=[Reason("token-required", "give --token or set LISTWARDEN_TOKEN", "token")],
-            )
-        register = open_register(Settings.load())
-        try:
-            holder = authenticate_token(uow=register.uow, token=token)
-            scope = Scope.WRITE if writes else Scope.READ
-            require_scope(uow=register.uow, holder=holder, scope=scope)
-            return action(register, holder.actor)
-        finally:
-            register.close()
-
-    return run(body)
+    scope = Scope.WRITE if writes else Scope.READ
+    return act_as(token, action, scope=scope, needs="this command acts for a user")
 
 
 @rights_app.command("request")

@@ -19,9 +19,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from listwarden.cli_acting import act_as
 from listwarden.cli_keys import cli_helpers
-from listwarden.domain.errors import InvalidInput, Reason
-from listwarden.settings import Settings
 
 if TYPE_CHECKING:
     from listwarden.bootstrap import Register
@@ -126,29 +125,8 @@ def justify(
 
 
 def _as_user(token: str | None, action: Callable[[Register, Actor], T]) -> T:
-    """Open the register, authenticate the token (write scope: findings are stored), act."""
-    from listwarden.bootstrap import open_register
-    from listwarden.domain.authn import Scope
-    from listwarden.services.users import authenticate_token, require_scope
-
-    settings = Settings.load()
-
-    def body() -> T:
-        if not token:
-            raise InvalidInput(
-                "loss detection acts for a user: give your API token",
-                reasons=[Reason("token-required", "give --token or set LISTWARDEN_TOKEN", "token")],
-            )
-        register = open_register(settings)
-        try:
-            holder = authenticate_token(uow=register.uow, token=token)
-            require_scope(uow=register.uow, holder=holder, scope=Scope.WRITE)
-            return action(register, holder.actor)
-        finally:
-            register.close()
-
-    result: T = run(body)
-    return result
+    """Findings are stored: scanning needs the write scope."""
+    return act_as(token, action, needs="loss detection acts for a user")
 
 
 # Bound last, after the command exists: see ``cli_keys.cli_helpers``.

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from listwarden.cli_acting import act_as
 from listwarden.cli_keys import cli_helpers
 from listwarden.domain.errors import InvalidInput, Reason
-from listwarden.settings import Settings
 
 if TYPE_CHECKING:
     from listwarden.bootstrap import Register
@@ -50,30 +50,8 @@ OutOption = Annotated[
 
 
 def _act(token: str | None, action: Callable[[Register, Actor], T]) -> T:
-    """Open the register, authenticate the token, run ``action``; errors are one line."""
-    from listwarden.bootstrap import open_register
-    from listwarden.domain.authn import Scope
-    from listwarden.services.users import authenticate_token, require_scope
-
-    settings = Settings.load()
-
-    def body() -> T:
-        if not token:
-            raise InvalidInput(
-                "sharing commands act for a user: give your API token",
-                reasons=[Reason("token-required", "give --token or set LISTWARDEN_TOKEN", "token")],
-            )
-        register = open_register(settings)
-        try:
-            holder = authenticate_token(uow=register.uow, token=token)
-            # Sharing changes what the register holds or releases: it needs the write scope.
-            require_scope(uow=register.uow, holder=holder, scope=Scope.WRITE)
-            return action(register, holder.actor)
-        finally:
-            register.close()
-
-    result: T = run(body)
-    return result
+    """Sharing changes what the register holds or releases: it needs the write scope."""
+    return act_as(token, action, needs="sharing commands act for a user")
 
 
 def _read(path: Path, what: str) -> str:

@@ -32,7 +32,6 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from listwarden.crypto.keystore import KeyStore
 from listwarden.crypto.keystore_schema import (
-    append_ledger,
     erased_entries,
     erasure_certificates,
     erasure_ledger,
@@ -212,7 +211,7 @@ class CertificateStore:
         """
         cert = self._signed(document)
         with self.keystore.write_transaction() as conn:
-            _store(conn, cert)
+            _store_many(conn, [cert])
         return cert
 
     def _signed(
@@ -234,31 +233,7 @@ class CertificateStore:
         ledger line appended, all in one key-store transaction (the key is destroyed even if the
         certificate was already completed, so a rerun can never leave it behind).
         """
-        cert = self.get(certificate_id)
-        done = False
-
-        def mark(conn: Connection, _destroyed: int) -> None:
-            nonlocal done
-            done = (
-                conn.execute(
-                    update(erasure_certificates)
-                    .where(
-                        erasure_certificates.c.id == cert.id,
-                        erasure_certificates.c.completed_at.is_(None),
-                    )
-                    .values(completed_at=datetime.now(UTC))
-                ).rowcount
-                == 1
-            )
-            if done and cert.scope == "subject":
-                append_ledger(conn, cert.subject_id, cert.id, cert.signature)
-
-        if cert.scope == "subject":
-            self.keystore.destroy_within(cert.subject_id, mark)
-        else:
-            with self.keystore.write_transaction() as conn:
-                mark(conn, 0)
-        return done
+        return self.complete_certificates([self.get(certificate_id)]) == 1
 
     def complete_many(self, certificate_ids: Sequence[str]) -> int:
         """Finish many erasures in one key-store transaction; how many this call completed.
@@ -408,7 +383,7 @@ class CertificateStore:
 
 
 def _store_many(conn: Connection, certs: Sequence[StoredCertificate]) -> None:
-    """:func:`_store` for many: the stale ones looked up and everything inserted in bulk."""
+    """Keep ``certs`` as pending, replacing what earlier, uncommitted runs left for them."""
     if not certs:
         return
     stale: set[str] = set()
@@ -446,28 +421,6 @@ def _store_many(conn: Connection, certs: Sequence[StoredCertificate]) -> None:
         conn.execute(insert(erased_entries), rows)
 
 
-def _store(conn: Connection, cert: StoredCertificate) -> None:
-    """Keep ``cert`` as pending, replacing what an earlier, uncommitted run left for it."""
-    entry_ids = cert.entry_ids
-    _delete(conn, _stale_pending(conn, cert.scope, cert.subject_id, entry_ids))
-    conn.execute(
-        insert(erasure_certificates).values(
-            id=cert.id,
-            scope=cert.scope,
-            subject_id=cert.subject_id,
-            issued_at=cert.issued_at,
-            completed_at=None,
-            document=json.dumps(dict(cert.document), sort_keys=True),
-            signature=cert.signature,
-        )
-    )
-    if entry_ids:
-        conn.execute(
-            insert(erased_entries),
-            [{"entry_id": e, "certificate_id": cert.id} for e in entry_ids],
-        )
-
-
 def _identity(body: Mapping[str, Any]) -> tuple[str, str, str]:
     cert_id, scope, subject_id = body.get("id"), body.get("scope"), body.get("subject_id")
     if not isinstance(cert_id, str) or not 1 <= len(cert_id) <= 36:
@@ -477,25 +430,6 @@ def _identity(body: Mapping[str, Any]) -> tuple[str, str, str]:
     if not isinstance(subject_id, str) or not subject_id:
         raise InvalidInput("an erasure certificate names its subject")
     return cert_id, str(scope), subject_id
-
-
-def _stale_pending(
-    conn: Connection, scope: str, subject_id: str, entry_ids: Sequence[str]
-) -> list[str]:
-    """Pending certificates this one replaces; ``Conflict`` if an entry is already certified."""
-    stale: set[str] = set()
-    if scope == "subject":
-        stale.update(
-            conn.execute(
-                select(erasure_certificates.c.id).where(
-                    erasure_certificates.c.subject_id == subject_id,
-                    erasure_certificates.c.scope == "subject",
-                    erasure_certificates.c.completed_at.is_(None),
-                )
-            ).scalars()
-        )
-    stale.update(_stale_for_entries(conn, entry_ids))
-    return sorted(stale)
 
 
 def _stale_for_entries(conn: Connection, entry_ids: Sequence[str]) -> set[str]:

@@ -250,7 +250,11 @@ def erase_entries(
                     ]
                 )
             )
-            _delete_batch(session, groups)
+            _delete(
+                session,
+                [e for g in groups for e, _ in g.entries],
+                [g.subject_id for g in groups if g.scope == "subject"],
+            )
             raise_notices(
                 session,
                 entry_ids=[e for g in groups for e, _ in g.entries],
@@ -336,23 +340,6 @@ def _plan_batch(session: Session, entry_ids: list[str]) -> list[_Group]:
             _Group("subject" if whole else "entry", subject_id, entries if whole else batch, batch)
         )
     return groups
-
-
-def _delete_batch(session: Session, groups: Sequence[_Group]) -> None:
-    def run(statement: Any) -> None:
-        session.execute(statement.execution_options(synchronize_session=False))
-
-    entry_ids = [e for g in groups for e, _ in g.entries]
-    for start in range(0, len(entry_ids), _CHUNK):
-        chunk = entry_ids[start : start + _CHUNK]
-        run(delete(IntelligenceItem).where(IntelligenceItem.entry_id.in_(chunk)))
-        run(delete(EvidenceItem).where(EvidenceItem.entry_id.in_(chunk)))
-        run(delete(Entry).where(Entry.id.in_(chunk)))
-    people = [g.subject_id for g in groups if g.scope == "subject"]
-    for start in range(0, len(people), _CHUNK):
-        chunk = people[start : start + _CHUNK]
-        run(delete(MonitoringRecord).where(MonitoringRecord.subject_id.in_(chunk)))
-        run(delete(Subject).where(Subject.id.in_(chunk)))
 
 
 def _list_names(session: Session, list_ids: set[str]) -> dict[str, str]:
@@ -485,6 +472,11 @@ def delete_rows(
     session: Session, subject_id: str, entry_ids: Sequence[str], *, whole_person: bool
 ) -> None:
     """Delete entries with their evidence and intelligence, and with ``whole_person`` the rest."""
+    _delete(session, entry_ids, [subject_id] if whole_person else [])
+
+
+def _delete(session: Session, entry_ids: Sequence[str], people: Sequence[str]) -> None:
+    """Delete the entries with their evidence and intelligence, and the people with the rest."""
 
     def run(statement: Any) -> None:
         session.execute(statement.execution_options(synchronize_session=False))
@@ -494,9 +486,10 @@ def delete_rows(
         run(delete(IntelligenceItem).where(IntelligenceItem.entry_id.in_(chunk)))
         run(delete(EvidenceItem).where(EvidenceItem.entry_id.in_(chunk)))
         run(delete(Entry).where(Entry.id.in_(chunk)))
-    if whole_person:
-        run(delete(MonitoringRecord).where(MonitoringRecord.subject_id == subject_id))
-        run(delete(Subject).where(Subject.id == subject_id))
+    for start in range(0, len(people), _CHUNK):
+        chunk = list(people[start : start + _CHUNK])
+        run(delete(MonitoringRecord).where(MonitoringRecord.subject_id.in_(chunk)))
+        run(delete(Subject).where(Subject.id.in_(chunk)))
 
 
 def log_erasure(

@@ -416,7 +416,7 @@ def _escalate(session: Session, uow: UnitOfWork, c: _Candidate) -> None:
 def record_removals(
     session: Session, removals: Sequence[tuple[str, str, str]], *, day: date
 ) -> None:
-    """:func:`record_removal` for many ``(subject_id, list_id, rule)``, in bulk."""
+    """Keep, once each, the identifiers-only record of many ``(subject_id, list_id, rule)``."""
     if not removals:
         return
     kept: set[tuple[str, str]] = set()
@@ -453,21 +453,7 @@ def record_removal(
     session: Session, *, subject_id: str, list_id: str, day: date, rule: str
 ) -> None:
     """Keep the identifiers-only record of a removal once, for the re-listing flag."""
-    exists = session.scalar(
-        select(Removal.id).where(
-            Removal.subject_id == subject_id, Removal.list_id == list_id, Removal.removed_on == day
-        )
-    )
-    if exists is None:
-        session.execute(
-            insert(Removal).values(
-                id=str(uuid.uuid4()),
-                subject_id=subject_id,
-                list_id=list_id,
-                removed_on=day,
-                rule=rule[:100],
-            )
-        )
+    record_removals(session, [(subject_id, list_id, rule)], day=day)
 
 
 def _remove(uow: UnitOfWork, removals: Sequence[tuple[_Candidate, str]]) -> int:
