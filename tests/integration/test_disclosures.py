@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from pyrage import x25519
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from listwarden.bootstrap import Register
 from listwarden.domain.errors import AccessDenied, Conflict, InvalidInput
@@ -26,14 +26,17 @@ from listwarden.services.disclosures import (
     request_disclosure,
 )
 from listwarden.services.entries import NewEvidence, NewIntelligence
+from listwarden.services.gangs import record_gang
 from listwarden.store.tables import (
     DisclosureEntryRow,
     DisclosureRequestRow,
     DisclosureRow,
+    Entry,
     Event,
 )
 from tests.factories import add_person, authorised_list
 from tests.sharing_world import (
+    FIELDS,
     approved_agreement,
     new_recipient,
     sharing_world,
@@ -447,3 +450,28 @@ def test_the_second_approver_may_decline_and_the_refusal_is_kept(register: Regis
         assert kept is not None
         assert (kept.status, kept.reasons) == (Status.REFUSED, ["second-approval-declined"])
         assert session.scalars(select(DisclosureRow)).all() == []
+
+
+def test_the_gang_field_carries_the_name_of_the_linked_gang_and_nothing_for_others(
+    register: Register, tmp_path: Path
+) -> None:
+    world = sharing_world(register, fields=[*FIELDS, "gang"])
+    gang_id = record_gang(
+        uow=register.uow,
+        actor=world.cast.iao,
+        name="Eastside Crew",
+        bcus=["CE"],
+        definition_evidence="joint offending over 18 months; the force's definition",
+    )
+    linked = world.entries[0]
+    with register.uow.transaction() as session:
+        session.execute(update(Entry).where(Entry.id == linked).values(gang_id=gang_id))
+    ask = world.ask(fields=[*FIELDS, "gang"])
+    outcome = request_disclosure(uow=register.uow, actor=world.cast.analyst, ask=ask)
+    assert outcome.status == Status.DISCLOSED
+    assert outcome.package is not None
+    document = json.loads(
+        open_package(world.identity, outcome.package, tmp_path)["disclosure.json"]
+    )
+    gangs = {row["entry_id"]: row["gang"] for row in document["rows"]}
+    assert gangs == {e: ("Eastside Crew" if e == linked else None) for e in world.entries}

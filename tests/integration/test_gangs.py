@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+import time
+import uuid
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from listwarden.bootstrap import Register
 from listwarden.domain.errors import AccessDenied, Conflict, InvalidInput
@@ -149,3 +154,77 @@ def test_only_a_corroborated_nominal_is_linked_and_only_to_a_usable_gang(
     ).review_overdue
     approve_gang(uow=register.uow, actor=cast.iao, gang_id=gang_id)  # reviewed and approved again
     _link(register, cast, nominal, gang_id)
+
+
+def _proposed_gang(register: Register, cast: Cast, name: str, proposer: str | None = None) -> Gang:
+    return Gang(
+        id=str(uuid.uuid4()),
+        name=name,
+        bcus=["CE"],
+        definition_evidence_ct=b"sealed elsewhere",
+        status="proposed",
+        proposed_by=proposer or cast.iao.id,
+        proposed_at=register.uow.now(),
+    )
+
+
+def _wait_until_blocked(session: Session, racer: threading.Thread) -> None:
+    """Until the racer waits on our uncommitted row (PostgreSQL) or has had time to (SQLite)."""
+    if session.get_bind().dialect.name != "postgresql":
+        time.sleep(0.3)
+        return
+    deadline = time.monotonic() + 20
+    waiting = "SELECT count(*) FROM pg_locks WHERE NOT granted"
+    while racer.is_alive() and time.monotonic() < deadline:
+        if session.scalar(text(waiting)):
+            return
+        time.sleep(0.02)
+    raise AssertionError("the second recording never reached the database")
+
+
+def test_two_recordings_of_one_gang_at_the_same_moment_refuse_the_second_as_gang_exists(
+    register: Register,
+) -> None:
+    """The duplicate check and the insert are not atomic on PostgreSQL: the second insert
+    meets the first's unique key and must come back as the same refusal, not a fault."""
+    cast = make_cast(register)
+    raised: list[BaseException] = []
+
+    def second() -> None:
+        try:
+            record_gang(
+                uow=register.uow,
+                actor=cast.iao2,
+                name="Northside Crew",
+                bcus=["CE"],
+                definition_evidence=EVIDENCE,
+            )
+        except BaseException as exc:  # noqa: BLE001 - the test inspects whatever it was
+            raised.append(exc)
+
+    racer = threading.Thread(target=second)
+    with register.uow.transaction() as session:
+        session.add(_proposed_gang(register, cast, "Northside Crew"))
+        session.flush()
+        racer.start()
+        _wait_until_blocked(session, racer)
+    racer.join(timeout=30)
+    assert [type(e) for e in raised] == [Conflict]
+    assert isinstance(raised[0], Conflict)
+    assert [r.code for r in raised[0].reasons] == ["gang-exists"]
+    with register.uow.read_only() as session:
+        assert session.scalars(select(Gang.name)).all() == ["Northside Crew"]
+
+
+def test_a_duplicate_key_reaching_the_database_is_a_conflict_and_other_faults_stay_faults(
+    register: Register,
+) -> None:
+    cast = make_cast(register)
+    twins = [_proposed_gang(register, cast, "Twin"), _proposed_gang(register, cast, "Twin")]
+    with pytest.raises(Conflict) as clash, register.uow.transaction() as session:
+        session.add_all(twins)
+    assert [r.code for r in clash.value.reasons] == ["concurrent-change"]
+    with pytest.raises(IntegrityError), register.uow.transaction() as session:
+        session.add(_proposed_gang(register, cast, "Orphan", proposer=str(uuid.uuid4())))
+    with register.uow.read_only() as session:
+        assert session.scalars(select(Gang.name)).all() == []

@@ -8,10 +8,13 @@ import pytest
 from sqlalchemy import func, select
 
 from listwarden.bootstrap import Register
+from listwarden.domain.errors import AccessDenied
 from listwarden.domain.retention import HoldRefused, ReviewIncomplete
+from listwarden.domain.vocabulary import Role
 from listwarden.services.entries import NewEvidence
 from listwarden.services.retention import ESCALATED, sweep
-from listwarden.services.reviews import place_hold, record_review, reviews_due
+from listwarden.services.reviews import place_hold, record_review, reviews_due_for
+from listwarden.services.users import create_user
 from listwarden.store.tables import Entry, Event
 from tests.factories import add_person, authorised_list, grant, make_cast
 
@@ -65,9 +68,14 @@ def test_overdue_reviews_are_shown_per_bcu_and_escalated_once(register: Register
         evidence=[NewEvidence("offence", "suspect", today, "Recent", gang_related=True)],
     )
     _later(register, 100)
-    due = reviews_due(uow=register.uow, bcu="CE")
+    south = create_user(
+        uow=register.uow, actor_id=None, name="Sam South", role=Role.ANALYST, bcus=("SN",)
+    )
+    due = reviews_due_for(uow=register.uow, actor=cast.analyst)
     assert [d.entry_id for d in due] == [entry_id]
-    assert reviews_due(uow=register.uow, bcu="SN") == []
+    assert reviews_due_for(uow=register.uow, actor=south) == []
+    with pytest.raises(AccessDenied):
+        reviews_due_for(uow=register.uow, actor=cast.admin)
 
     assert sweep(uow=register.uow).escalated == 1
     assert sweep(uow=register.uow).escalated == 0
@@ -76,7 +84,7 @@ def test_overdue_reviews_are_shown_per_bcu_and_escalated_once(register: Register
             select(func.count()).select_from(Event).where(Event.reason == ESCALATED)
         )
     assert escalations == 1
-    assert reviews_due(uow=register.uow, bcu="CE")[0].overdue
+    assert reviews_due_for(uow=register.uow, actor=cast.analyst)[0].overdue
 
 
 def test_a_legal_hold_defers_removal_until_it_expires(register: Register) -> None:

@@ -22,7 +22,14 @@ from listwarden.domain.grading import Grading
 from listwarden.domain.sharing import EntryFacts
 from listwarden.domain.vocabulary import Band, Category
 from listwarden.services.ports import FieldCipher
-from listwarden.store.tables import AssessmentRow, Entry, EvidenceItem, IntelligenceItem, Subject
+from listwarden.store.tables import (
+    AssessmentRow,
+    Entry,
+    EvidenceItem,
+    Gang,
+    IntelligenceItem,
+    Subject,
+)
 
 _CHUNK = 500
 
@@ -129,6 +136,7 @@ def rows(
     explanations = (
         _explanations(session, entry_ids) if Field.ASSESSMENT_EXPLANATION in fields else {}
     )
+    gangs = _gang_names(session, loaded, entry_ids) if Field.GANG in fields else {}
     for entry_id in entry_ids:
         e = loaded.entries[entry_id]
         born = loaded.born[e.subject_id]
@@ -139,7 +147,7 @@ def rows(
             Field.BCU: e.bcu,
             Field.BOROUGH: list(BOROUGHS_BY_BCU.get(e.bcu, ())),
             Field.CATEGORY: e.category,
-            Field.GANG: None,  # gangs are not yet linked to entries
+            Field.GANG: gangs.get(e.gang_id) if e.gang_id else None,
             Field.BAND: e.band,
             Field.SCORE: e.score,
             Field.ASSESSMENT_EXPLANATION: explanations.get(e.id),
@@ -151,6 +159,16 @@ def rows(
         # The entry id always travels: the package and its attribution are keyed on it.
         out.append({f.value: values[f] for f in fields | {Field.ENTRY_ID}})
     return out
+
+
+def _gang_names(session: Session, loaded: Loaded, entry_ids: Sequence[str]) -> dict[str, str]:
+    """The names of the recorded gangs the entries are linked to (law 8: only approved links)."""
+    ids = sorted({g for i in entry_ids if (g := loaded.entries[i].gang_id)})
+    names: dict[str, str] = {}
+    for chunk in _chunks(ids):
+        for gang_id, name in session.execute(select(Gang.id, Gang.name).where(Gang.id.in_(chunk))):
+            names[gang_id] = name
+    return names
 
 
 def _subject_values(

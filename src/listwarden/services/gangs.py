@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from listwarden.domain.access import Actor
@@ -25,7 +26,7 @@ from listwarden.policy.engine import REGISTER, AccessAction, Context
 from listwarden.services.access import Authoriser
 from listwarden.services.entries import _entry_for_collection
 from listwarden.services.events import record_event
-from listwarden.services.unit_of_work import Attempt, UnitOfWork
+from listwarden.services.unit_of_work import Attempt, UnitOfWork, is_unique_violation
 from listwarden.store.tables import Entry, Gang
 
 GANG_REVIEW_DAYS = 182
@@ -73,10 +74,7 @@ def record_gang(
     with uow.transaction(Attempt(Operation.GANG_RECORD, actor.id)) as session:
         Authoriser(session, uow, actor).require(AccessAction.GANG_RECORD, REGISTER)
         if session.scalar(select(Gang.id).where(Gang.name == clean)) is not None:
-            raise Conflict(
-                f"a gang named {clean!r} is already recorded",
-                reasons=[Reason("gang-exists", "use the recorded gang", "name")],
-            )
+            raise _gang_exists(clean)
         session.add(
             Gang(
                 id=gang_id,
@@ -90,8 +88,22 @@ def record_gang(
                 proposed_at=uow.now(),
             )
         )
+        try:
+            # A concurrent transaction can record the same name between the check and here.
+            session.flush()
+        except IntegrityError as clash:
+            if is_unique_violation(clash):
+                raise _gang_exists(clean) from clash
+            raise
         _log(session, uow, Operation.GANG_RECORD, actor, gang_id, "gang recorded")
     return gang_id
+
+
+def _gang_exists(name: str) -> Conflict:
+    return Conflict(
+        f"a gang named {name!r} is already recorded",
+        reasons=[Reason("gang-exists", "use the recorded gang", "name")],
+    )
 
 
 def approve_gang(*, uow: UnitOfWork, actor: Actor, gang_id: str) -> date:
@@ -206,11 +218,10 @@ def _log(
     actor: Actor,
     gang_id: str,
     reason: str,
-    at: datetime | None = None,
 ) -> None:
     record_event(
         session,
-        at=at or uow.now(),
+        at=uow.now(),
         operation=operation,
         actor_id=actor.id,
         reason=f"{reason}: {gang_id}",

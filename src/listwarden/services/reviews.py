@@ -110,10 +110,13 @@ class DueReview:
     escalated_on: date | None
 
 
-def reviews_due(
+def _due_in(
     *, uow: UnitOfWork, bcu: str, within_days: int = 14, limit: int = 500
 ) -> list[DueReview]:
-    """Entries in ``bcu`` whose review falls due within ``within_days``, oldest first."""
+    """Entries in ``bcu`` whose review falls due within ``within_days``, oldest first.
+
+    Unchecked: only ``reviews_due_for``, which checks who asks and which BCUs they cover, calls it.
+    """
     today = uow.today()
     with uow.read_only() as session:
         rows = session.execute(
@@ -276,5 +279,5 @@ def reviews_due_for(
     require_permission(actor, Permission.ENTRY_COLLECT)
     found: list[DueReview] = []
     for bcu in sorted(visible_bcus(actor, BOROUGHS_BY_BCU.keys())):
-        found += reviews_due(uow=uow, bcu=bcu, within_days=within_days, limit=limit)
+        found += _due_in(uow=uow, bcu=bcu, within_days=within_days, limit=limit)
     return sorted(found, key=lambda r: (r.next_review_on, r.entry_id))[:limit]

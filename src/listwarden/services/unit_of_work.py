@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from listwarden.domain.authn import (
@@ -21,7 +22,7 @@ from listwarden.domain.authn import (
     LockoutPolicy,
     SessionTerms,
 )
-from listwarden.domain.errors import AccessDenied, KeyUnavailable
+from listwarden.domain.errors import AccessDenied, Conflict, KeyUnavailable, Reason
 from listwarden.domain.vocabulary import Operation, Outcome
 from listwarden.policy.engine import PolicyEngine
 from listwarden.services.events import record_event
@@ -36,6 +37,25 @@ from listwarden.services.ports import (
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def is_unique_violation(error: IntegrityError) -> bool:
+    """True when ``error`` is a duplicate key (PostgreSQL 23505, SQLite's UNIQUE failure).
+
+    Services check for duplicates before they insert; a duplicate that still reaches the database
+    was written by a concurrent transaction between the check and the insert (PostgreSQL runs
+    them side by side), so it is a conflict to retry, not a fault.
+    """
+    if getattr(error.orig, "sqlstate", None) == "23505":
+        return True
+    return "UNIQUE constraint failed" in str(error.orig)
+
+
+def concurrent_change() -> Conflict:
+    return Conflict(
+        "another change to the same record was saved at the same moment; nothing was saved",
+        reasons=[Reason("concurrent-change", "try again: the register now holds the other change")],
+    )
 
 
 @dataclass(frozen=True)
@@ -126,6 +146,11 @@ class UnitOfWork:
             if attempt is not None:
                 self._record_refusal(attempt, refusal)
             raise
+        except IntegrityError as clash:
+            session.rollback()
+            if not is_unique_violation(clash):
+                raise
+            raise concurrent_change() from clash
         except BaseException:
             session.rollback()
             raise
