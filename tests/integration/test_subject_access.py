@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from listwarden.bootstrap import Register
 from listwarden.domain.errors import AccessDenied, Conflict, InvalidInput
 from listwarden.domain.subject_rights import NCND_STATEMENT, OFFICERS_WITHHELD
+from listwarden.export.sar_document import sar_lines
 from listwarden.services.consult import consult_entry
 from listwarden.services.entries import NewIntelligence, add_intelligence
 from listwarden.services.subject_access import as_document, compile_sar
@@ -23,7 +24,7 @@ from listwarden.services.subject_requests import (
     reveal_officers,
     stop_clock,
 )
-from listwarden.store.tables import Entry, Event, IntelligenceItem
+from listwarden.store.tables import Entry, Event, IntelligenceItem, MonitoringRecord
 from tests.factories import Cast, add_person, authorised_list, make_cast
 
 WHY = {"purpose": "gang_violence_reduction", "justification": "case review HX/1"}
@@ -36,7 +37,15 @@ def world(register: Register) -> tuple[Cast, str, str, str]:
     victims = authorised_list(
         register, cast, name="Victims", purposes=("victim_safeguarding",), categories=("victim",)
     )
-    on_matrix = add_person(register, cast, matrix, n=1, nicknames=("Ace",))
+    on_matrix = add_person(
+        register,
+        cast,
+        matrix,
+        n=1,
+        nicknames=("Ace",),
+        identity_code="IC3",
+        self_defined_ethnicity="mixed_white_black_caribbean",
+    )
     add_person(register, cast, victims, n=1, category="victim", purpose="victim_safeguarding")
     add_person(register, cast, matrix, n=2)  # someone else, who must not appear
     for text, ref in (("seen at the estate", "SRC-1"), ("named by a witness", "SRC-2")):
@@ -117,6 +126,50 @@ def test_the_response_holds_everything_across_lists_and_logs_the_read(
     assert sum(1 for c in again.consultations if c["what"] == "entry:consult") == 3
 
 
+def test_the_response_holds_the_monitoring_record_and_its_read_is_logged(
+    register: Register,
+) -> None:
+    cast, _matrix, _on, subject_id = world(register)
+    request_id = ask(register, cast, subject_id)
+    document = as_document(compile_sar(uow=register.uow, actor=cast.iru, request_id=request_id))
+    assert document["monitoring"]["identity_code_assigned_by_an_officer"] == "IC3"
+    assert document["monitoring"]["ethnicity_as_you_defined_it"] == "mixed_white_black_caribbean"
+    assert document["monitoring"]["month_of_birth"] == "1998-05"  # the factory's date of birth
+    lines = sar_lines(document)
+    heading = lines.index("EQUALITY MONITORING (HELD APART, USED ONLY TO CHECK FAIR TREATMENT)")
+    assert lines[heading + 1 : heading + 3] == [
+        "  identity code assigned by an officer: IC3",
+        "  ethnicity as you defined it: mixed_white_black_caribbean",
+    ]
+    with register.uow.read_only() as session:
+        reads = session.scalars(select(Event).where(Event.operation == "monitoring:consult")).all()
+    assert [(e.actor_id, e.subject_id, e.purpose, e.purpose_class, e.entry_id) for e in reads] == [
+        (cast.iru.id, subject_id, "subject_access", "rights", None)
+    ]
+    assert reads[0].reason == f"subject access request {request_id}: equality monitoring record"
+    again = compile_sar(uow=register.uow, actor=cast.iru, request_id=request_id, answer=False)
+    assert [c["what"] for c in again.consultations].count("monitoring:consult") == 1
+
+
+def test_a_person_without_a_monitoring_record_gets_none_and_no_read_is_logged(
+    register: Register,
+) -> None:
+    cast, _matrix, _on, subject_id = world(register)
+    with register.uow.transaction() as session:
+        session.execute(delete(MonitoringRecord).where(MonitoringRecord.subject_id == subject_id))
+    request_id = ask(register, cast, subject_id)
+    response = compile_sar(uow=register.uow, actor=cast.iru, request_id=request_id)
+    assert response.monitoring is None
+    lines = sar_lines(as_document(response))
+    heading = lines.index("EQUALITY MONITORING (HELD APART, USED ONLY TO CHECK FAIR TREATMENT)")
+    assert lines[heading + 1] == "  none"
+    with register.uow.read_only() as session:
+        assert (
+            session.scalars(select(Event).where(Event.operation == "monitoring:consult")).all()
+            == []
+        )
+
+
 def test_items_are_restricted_one_by_one_with_a_ground(register: Register) -> None:
     cast, _matrix, on_matrix, subject_id = world(register)
     request_id = ask(register, cast, subject_id)
@@ -173,6 +226,12 @@ def test_neither_confirm_nor_deny_reveals_nothing(register: Register) -> None:
     assert response.neither_confirm_nor_deny
     assert response.statement == NCND_STATEMENT
     assert (response.person, response.entries, response.consultations) == (None, [], [])
+    assert response.monitoring is None
+    with register.uow.read_only() as session:
+        assert (
+            session.scalars(select(Event).where(Event.operation == "monitoring:consult")).all()
+            == []
+        )
     assert "Testgiven1" not in str(as_document(response))
 
 

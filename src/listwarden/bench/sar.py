@@ -3,8 +3,8 @@
 The register is filled with other people's entries by bare inserts (their values are filler:
 the response never opens them), then one person is put on two lists through the services,
 given intelligence, and consulted. The response is compiled at each size; the baseline, in the
-same run, is bare SQL reading that person's entries and log events by the same indexes, so the
-ratio is what decrypting, restricting and logging the read cost. Constant time across sizes is
+same run, is bare SQL reading that person's entries, log events and monitoring record by the
+same indexes, so the ratio is what decrypting, restricting and logging the read cost. Constant time across sizes is
 the claim: the compiler reads only by the subject's indexes.
 """
 
@@ -30,7 +30,7 @@ from listwarden.services.consult import consult_entry
 from listwarden.services.entries import NewEntry, NewIntelligence, add_entries
 from listwarden.services.subject_access import compile_sar
 from listwarden.services.subject_requests import record_request
-from listwarden.store.tables import Entry, Event, Subject
+from listwarden.store.tables import Entry, Event, MonitoringRecord, Subject
 
 FILL_BATCH = 5_000
 RUNS = 15
@@ -126,6 +126,9 @@ def _bare(register: Register, subject_id: str) -> float:
     with register.engine.connect() as connection:
         connection.execute(select(Entry).where(Entry.subject_id == subject_id)).all()
         connection.execute(select(Event).where(Event.subject_id == subject_id)).all()
+        connection.execute(
+            select(MonitoringRecord).where(MonitoringRecord.subject_id == subject_id)
+        ).all()
     return time.perf_counter() - t0
 
 

@@ -88,6 +88,9 @@ class Operation(StrEnum):
     LIST_IMPORT = "list:import"
     QUARANTINE_ERASE = "quarantine:erase"
     QUARANTINE_READ = "quarantine:read"
+    # A read of one person's equality monitoring record (law 9), only ever to answer their
+    # own subject access request; logged apart so that every such read can be found.
+    MONITORING_CONSULT = "monitoring:consult"
     SUBJECT_REQUEST = "subject_request:change"
     USER_CREATE = "user:create"
     USER_ALTER = "user:alter"

@@ -9,6 +9,14 @@ from typing import Any
 from listwarden.dlp.writers import pdf_bytes
 
 WIDTH = 95
+SECTIONS = (
+    ("person", "person"),
+    ("entries", "entries"),
+    ("disclosures", "disclosures"),
+    ("monitoring", "equality monitoring (held apart, used only to check fair treatment)"),
+    ("consultations", "consultations"),
+    ("restrictions", "restrictions"),
+)
 
 
 def _lines(value: Any, indent: int) -> list[str]:
@@ -45,8 +53,8 @@ def sar_lines(document: Mapping[str, Any]) -> list[str]:
     if document.get("neither_confirm_nor_deny"):
         return head + textwrap.wrap(str(document["statement"]), WIDTH)
     body: list[str] = []
-    for section in ("person", "entries", "disclosures", "consultations", "restrictions"):
-        body += ["", section.replace("_", " ").upper()]
+    for section, title in SECTIONS:
+        body += ["", title.upper()]
         body += _lines(document.get(section) or "none", 1)
     return head + body
 

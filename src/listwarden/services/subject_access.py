@@ -3,13 +3,17 @@
 The response gathers the person's details, each entry (list, category, BCU, dates, band and
 the determination with its reason), the evidence, the intelligence (with its grading; never
 the source reference, which could identify someone else), every assessment with its itemised
-explanation, each disclosure and who received it, and the log of who consulted the record.
+explanation, each disclosure and who received it, the person's equality monitoring record (the
+identity code an officer assigned and the ethnicity they defined themselves, law 9: held about
+them, so theirs to see), and the log of who consulted the record.
 Items the IRU restricted are left out and only their ground is stated; the identities of the
 officers who recorded or consulted are withheld (s.45(4)(e)) unless the IRU lifted that. A
 request answered "neither confirm nor deny" yields the statement alone.
 
 The IRU officer's own read is logged like any other: one ``entry:consult`` per entry read, for
-the purpose ``subject_access``, in the same transaction; a person on no list is logged too.
+the purpose ``subject_access``, in the same transaction; a person on no list is logged too; and
+opening the monitoring record under the equality key appends a ``monitoring:consult`` of its
+own, so each read of protected characteristics outside the aggregate reports can be found.
 Everything is read by the subject's indexes, so the cost does not grow with the register.
 """
 
@@ -40,6 +44,7 @@ from listwarden.store.tables import (
     Event,
     EvidenceItem,
     IntelligenceItem,
+    MonitoringRecord,
     RecipientRow,
     RegisterList,
     RequestRestrictionRow,
@@ -63,6 +68,7 @@ class SarResponse:
     entries: list[dict[str, Any]] = field(default_factory=list)
     disclosures: list[dict[str, Any]] = field(default_factory=list)
     consultations: list[dict[str, Any]] = field(default_factory=list)
+    monitoring: dict[str, Any] | None = None
     restrictions: list[dict[str, str]] = field(default_factory=list)
 
 
@@ -105,6 +111,19 @@ class _Compiler:
             "date_of_birth": self.open("subjects", s.id, "date_of_birth", s.date_of_birth_ct),
             "nicknames": nicknames.split("\n") if nicknames else [],
             "address": self.open("subjects", s.id, "address", s.address_ct),
+        }
+
+    def monitoring(self, record: MonitoringRecord) -> dict[str, Any]:
+        """The person's monitoring record, opened under the equality key."""
+        opened = self.uow.cipher.open_monitoring
+        return {
+            "identity_code_assigned_by_an_officer": opened(
+                record.id, "identity_code", record.identity_code_ct
+            ),
+            "ethnicity_as_you_defined_it": opened(
+                record.id, "self_defined_ethnicity", record.self_defined_ethnicity_ct
+            ),
+            "month_of_birth": opened(record.id, "birth_month", record.birth_month_ct),
         }
 
     def entry(self, e: Entry, list_name: str) -> dict[str, Any]:
@@ -284,37 +303,40 @@ def _fill(
         compiler.entry(e, name) for e, name in rows if compiler.shown("entry", e.id)
     ]
     response.disclosures = compiler.disclosures([e.id for e, _ in rows])
+    record = session.scalars(
+        select(MonitoringRecord).where(MonitoringRecord.subject_id == request.subject_id)
+    ).one_or_none()
+    if record is not None:
+        response.monitoring = compiler.monitoring(record)
     now = uow.now()
     why = f"subject access request {request.id}"
-    add_events(
-        session,
-        [
-            build_event(
-                at=now,
-                operation=Operation.CONSULT,
-                actor_id=actor.id,
-                list_id=e.list_id,
-                entry_id=e.id,
-                subject_id=e.subject_id,
-                purpose=Purpose.SUBJECT_ACCESS,
-                purpose_class=PurposeClass.RIGHTS.value,
-                reason=why,
-            )
-            for e, _ in rows
-        ]
-        or [
-            build_event(
-                at=now,
-                operation=Operation.CONSULT,
-                actor_id=actor.id,
+
+    def read(operation: Operation, **ids: Any) -> dict[str, Any]:
+        return build_event(
+            at=now,
+            operation=operation,
+            actor_id=actor.id,
+            purpose=Purpose.SUBJECT_ACCESS,
+            purpose_class=PurposeClass.RIGHTS.value,
+            **ids,
+        )
+
+    events = [
+        read(
+            Operation.CONSULT, list_id=e.list_id, entry_id=e.id, subject_id=e.subject_id, reason=why
+        )
+        for e, _ in rows
+    ] or [read(Operation.CONSULT, subject_id=request.subject_id, result_count=0, reason=why)]
+    if record is not None:
+        events.append(
+            read(
+                Operation.MONITORING_CONSULT,
                 subject_id=request.subject_id,
-                purpose=Purpose.SUBJECT_ACCESS,
-                purpose_class=PurposeClass.RIGHTS.value,
-                result_count=0,
-                reason=why,
+                result_count=1,
+                reason=f"{why}: equality monitoring record",
             )
-        ],
-    )
+        )
+    add_events(session, events)
 
 
 def as_document(response: SarResponse) -> dict[str, Any]:
