@@ -58,6 +58,18 @@ def _problem(response: Any, status: int) -> dict[str, Any]:
     return body
 
 
+def _scim_error(response: Any, status: int, scim_type: str | None = None) -> dict[str, Any]:
+    """RFC 7644 s.3.12: the error schema, the status as a string, and the scimType."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/scim+json"
+    body: dict[str, Any] = response.json()
+    assert body["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
+    assert body["status"] == str(status)
+    assert body["detail"]
+    assert body.get("scimType") == scim_type
+    return body
+
+
 def test_a_joiner_is_created_and_found(scim: Scim) -> None:
     made = scim.call("POST", "/Users", json=user("pc-4411"))
     assert made.status_code == 201, made.text
@@ -68,11 +80,15 @@ def test_a_joiner_is_created_and_found(scim: Scim) -> None:
     found = scim.call("GET", "/Users", params={"filter": 'userName eq "pc-4411"'}).json()
     assert found["totalResults"] == 1
     assert [r["id"] for r in found["Resources"]] == ["pc-4411"]
-    again = _problem(scim.call("POST", "/Users", json=user("pc-4411")), 409)
+    again = _scim_error(scim.call("POST", "/Users", json=user("pc-4411")), 409, "uniqueness")
     assert again["reasons"][0]["code"] == "user-exists"
-    bad = _problem(scim.call("GET", "/Users", params={"filter": "displayName co x"}), 422)
+    bad = _scim_error(
+        scim.call("GET", "/Users", params={"filter": "displayName co x"}), 400, "invalidFilter"
+    )
     assert bad["reasons"][0]["code"] == "invalidFilter"
-    unknown = _problem(scim.call("POST", "/Users", json=user("pc-1", role="sheriff")), 422)
+    unknown = _scim_error(
+        scim.call("POST", "/Users", json=user("pc-1", role="sheriff")), 400, "invalidValue"
+    )
     assert unknown["reasons"][0]["code"] == "unknown-role"
 
 
@@ -90,7 +106,7 @@ def test_a_mover_loses_the_grants_the_new_role_does_not_justify(scim: Scim) -> N
     assert grant is not None
     assert grant.revoked_at is not None
     assert grant.revoked_reason == "moved to analyst in Gangs CE"
-    renamed = _problem(scim.call("PUT", "/Users/pc-5", json=user("pc-6")), 422)
+    renamed = _scim_error(scim.call("PUT", "/Users/pc-5", json=user("pc-6")), 400, "mutability")
     assert renamed["reasons"][0]["code"] == "mutability"
 
 
@@ -111,10 +127,10 @@ def test_a_leaver_s_token_stops_at_once_and_the_account_is_kept(scim: Scim) -> N
     assert scim.call("DELETE", "/Users/pc-8").status_code == 204
     assert scim.call("GET", "/Users/pc-8").json()["active"] is False
     odd = {**LEAVE, "Operations": [{"op": "replace", "path": "displayName", "value": "X"}]}
-    assert _problem(scim.call("PATCH", "/Users/pc-8", json=odd), 422)["reasons"][0]["code"] == (
-        "invalidPath"
-    )
-    assert _problem(scim.call("GET", "/Users/nobody"), 404)["reasons"][0]["code"] == (
+    assert _scim_error(scim.call("PATCH", "/Users/pc-8", json=odd), 400, "invalidPath")["reasons"][
+        0
+    ]["code"] == ("invalidPath")
+    assert _scim_error(scim.call("GET", "/Users/nobody"), 404)["reasons"][0]["code"] == (
         "user-not-found"
     )
 
@@ -123,9 +139,17 @@ def test_only_an_administrator_s_user_manage_token_provisions(scim: Scim) -> Non
     register = scim.register
     officer = issue_token(uow=register.uow, user_id=scim.cast.officer.id)
     refused = scim.client.get("/scim/v2/Users", headers={"Authorization": f"Bearer {officer}"})
-    assert _problem(refused, 403)["policy"]
+    assert _scim_error(refused, 403)["policy"]
     reader = issue_token(uow=register.uow, user_id=scim.cast.admin.id, scopes={"register:read"})
     scoped = scim.client.get("/scim/v2/Users", headers={"Authorization": f"Bearer {reader}"})
-    assert _problem(scoped, 403)["policy"] == "token-scope"
+    assert _scim_error(scoped, 403)["policy"] == "token-scope"
     with register.uow.read_only() as session:
         assert session.scalars(select(Grant)).all() == []
+    anonymous = scim.client.post("/scim/v2/Users", json=user("pc-9"))
+    _scim_error(anonymous, 401)
+    broken = scim.client.post(
+        "/scim/v2/Users",
+        content=b"{not json",
+        headers={**scim.headers, "content-type": "application/scim+json"},
+    )
+    _scim_error(broken, 400, "invalidSyntax")

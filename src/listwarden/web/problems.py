@@ -15,6 +15,23 @@ from listwarden.domain.sharing import SharingNotPermitted
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "/problems/"
+SCIM_MEDIA_TYPE = "application/scim+json"
+SCIM_ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
+# RFC 7644 s.3.12: the scimType values that a reason code may carry through unchanged.
+SCIM_TYPES = frozenset(
+    {
+        "invalidFilter",
+        "tooMany",
+        "uniqueness",
+        "mutability",
+        "invalidSyntax",
+        "invalidPath",
+        "noTarget",
+        "invalidValue",
+        "invalidVers",
+        "sensitive",
+    }
+)
 
 # The most specific class wins: the table is searched along the exception's MRO.
 STATUS: dict[type[errors.ListwardenError], tuple[int, str]] = {
@@ -59,6 +76,34 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
+def scim_error(
+    status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """The problem as RFC 7644's error: identity systems read ``scimType`` and a string status.
+
+    SCIM answers a bad value with 400, where the rest of the API says 422; the reasons and the
+    refusing policy travel alongside, as the problem would carry them.
+    """
+    if status == 422:
+        status = 400
+    error: dict[str, Any] = {
+        "schemas": [SCIM_ERROR_SCHEMA],
+        "status": str(status),
+        "detail": body.get("detail", ""),
+    }
+    codes = [r.get("code") for r in body.get("reasons", ())]
+    if status == 409:
+        error["scimType"] = "uniqueness"
+    elif status == 400:
+        scim_type = next((c for c in codes if c in SCIM_TYPES), None)
+        malformed = body.get("type") == PROBLEM_BASE + "malformed-json"
+        error["scimType"] = scim_type or ("invalidSyntax" if malformed else "invalidValue")
+    for key in ("reasons", "policy"):
+        if key in body:
+            error[key] = body[key]
+    return JSONResponse(error, status_code=status, media_type=SCIM_MEDIA_TYPE, headers=headers)
+
+
 def _simple(status: int, slug: str, title: str, detail: str) -> dict[str, Any]:
     return {"type": PROBLEM_BASE + slug, "title": title, "status": status, "detail": detail}
 
@@ -83,6 +128,8 @@ def install_problem_handlers(app: FastAPI, page: PageRenderer | None = None) -> 
     ) -> Response:
         if page is not None and not is_api_request(request):
             return page(request, status, body)
+        if request.url.path.startswith("/scim/"):
+            return scim_error(status, body, headers)
         return problem_response(status, body, headers)
 
     @app.exception_handler(errors.ListwardenError)

@@ -3,8 +3,10 @@ and leavers provisioned as they happen, through the same rules as the HR feed.
 
 A user's ``id`` and ``userName`` are the HR feed's ``user_id``; role, BCUs and unit travel in
 the listwarden extension. ``active: false`` (PUT or PATCH) or DELETE makes the user a leaver:
-every grant, session and token ends at once and the account is kept, disabled. Errors are RFC
-9457 problems like the rest of the API. Administrators only, with a ``user:manage`` token.
+every grant, session and token ends at once and the account is kept, disabled. Errors are
+RFC 7644's error messages (``scimType``, a string status), which identity systems parse, carrying
+the same reasons as the rest of the API's problems. Administrators only, with a ``user:manage``
+token.
 """
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ from listwarden.domain.vocabulary import Role
 from listwarden.services import provisioning
 from listwarden.services.access_review import FeedRow
 from listwarden.web.deps import AccountsActorDep, UowDep
+from listwarden.web.problems import SCIM_MEDIA_TYPE
 
-SCIM_MEDIA_TYPE = "application/scim+json"
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 EXTENSION = "urn:listwarden:params:scim:schemas:extension:2.0:User"
 LIST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
