@@ -63,6 +63,10 @@ def sweep_command(
     typer.echo(f"{report.held} removals are deferred by a legal hold")
     typer.echo(f"{report.review_due} reviews are due; {report.escalated} overdue escalated")
     typer.echo(f"{report.quarantines_erased} import quarantines {verb} erased after 30 days")
+    typer.echo(
+        f"{report.loss_tokens_destroyed} erased people's loss-detection tokens {verb} destroyed "
+        "after 90 days"
+    )
 
 
 # Bound last, after the commands exist: see ``cli_keys.cli_helpers``.

@@ -37,6 +37,7 @@ from listwarden.crypto.keystore_schema import (
     erasure_ledger,
 )
 from listwarden.crypto.ledger import as_utc
+from listwarden.domain.erasure import ERASED_TOKEN_DAYS, ERASED_TOKEN_STATEMENT
 from listwarden.domain.errors import Conflict, InvalidInput, NotFound, Reason
 
 SIGNING_KEY = "erasure-signing"
@@ -142,6 +143,14 @@ def certificate_document(
         # lives on: its copies in database backups go when those backups age out.
         "monitoring_residue_gone_after": (
             (erased_at + database_retention).isoformat() if whole_person else None
+        ),
+        # Law 11: a copy of an erased person outside the system must still be found, so the
+        # scanner keeps keyed-hash tokens of their name and date of birth, for 90 days at most.
+        "loss_detection_tokens": ERASED_TOKEN_STATEMENT if whole_person else None,
+        "loss_detection_tokens_destroyed_by": (
+            (erased_at + timedelta(days=ERASED_TOKEN_DAYS)).date().isoformat()
+            if whole_person
+            else None
         ),
     }
 

@@ -28,6 +28,7 @@ from listwarden.demo.sharing import create_demo_sharing, write_identity
 from listwarden.domain.access import Actor
 from listwarden.domain.bcu import BOROUGHS_BY_BCU
 from listwarden.domain.entries import age_on, is_child
+from listwarden.domain.erasure import ERASED_TOKEN_STATEMENT
 from listwarden.domain.errors import Conflict, Reason
 from listwarden.domain.social_media import SocialMediaChecklist
 from listwarden.domain.vocabulary import Role
@@ -278,7 +279,8 @@ def create_authorised_list(
         risks="Stigmatisation; inaccurate association; disproportionate impact by ethnicity; "
         "unlawful onward sharing.",
         measures="Categories kept apart; two-source corroboration; retention sweep; "
-        "governed disclosure under agreements; access log with signed checkpoints.",
+        "governed disclosure under agreements; access log with signed checkpoints; loss "
+        f"detection, for which, when a person is erased, {ERASED_TOKEN_STATEMENT}.",
         safeguards="Encryption at rest and in transit; access by grant with training; audits.",
         equality_impact="Monitored monthly by ethnic group against the census baseline.",
         prior_consultation="consulted",

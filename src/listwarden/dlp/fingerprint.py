@@ -50,6 +50,7 @@ _LONE_AMONG = 12  # more checked dates of birth than this around a lone match: a
 _LONE_REACH = 2 << 10  # bytes either side of a lone match among others searched deep
 _LINE_REACH = 240  # bytes either side of a date that its window may take from its line
 _ESCALATION_REACH = 16 << 10  # bytes either side of a match that are then searched deep
+_TOKEN_REACH_YEARS = 100  # years of birth looked back for held tokens, whose year is hidden
 _CARD_REACH = 480  # reach of a record-card window (name and date on neighbouring lines)
 _CARD_FIELD = re.compile(rb"[ \t]*(?:[A-Za-z][A-Za-z .]{0,30}[:=]?)?[ \t]*\Z")  # "Date of birth:"
 
@@ -130,7 +131,8 @@ class Fingerprint:
     ) -> Fingerprint:
         """Fold the register's people into a matcher; erased people become tokens at once."""
         entries: list[Entry] = []
-        tokens = list(erased_tokens)
+        held = list(erased_tokens)
+        tokens = list(held)
         shared: dict[tuple[str, ...], tuple[str, ...]] = {}
         erased_years: list[int] = []
         for person in people:
@@ -152,6 +154,9 @@ class Fingerprint:
             if entry is not None:
                 entries.append(entry)
         years = dob_years or _years_of(entries, erased_years, today)
+        if dob_years is None and held:
+            # Tokens held from earlier erasures carry no year in clear: look back a century.
+            years = (min(years[0], today.year - _TOKEN_REACH_YEARS), years[1])
         return cls(entries, today=today, dob_years=years, erased=tokens, key=key)
 
     def __len__(self) -> int:
@@ -385,8 +390,8 @@ def _years_of(entries: list[Entry], erased: list[int], today: date) -> tuple[int
     """The years of birth to look for: the register's own span, with a year's margin.
 
     Dates outside the span are never parsed, which keeps dates of ordinary business out of the
-    matcher. Erased people held only as tokens have no year in clear: a caller holding such
-    tokens from outside the live span must pass ``dob_years`` to cover them.
+    matcher. Erased people held only as tokens have no year in clear: ``build`` then reaches
+    back a century, unless the caller passes ``dob_years``.
     """
     years = [date.fromordinal(e.dob).year for e in entries if e.dob] + erased
     if not years:

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from listwarden.dlp.names import name_tokens
+from listwarden.domain.erasure import ERASED_TOKEN_DAYS
 
-TOKEN_MAX_AGE = timedelta(days=90)
+TOKEN_MAX_AGE = timedelta(days=ERASED_TOKEN_DAYS)
 _DIGEST_BYTES = 16
 
 

@@ -126,6 +126,7 @@ class Operation(StrEnum):
     REPORT_SIGN = "report:sign"
     LOSS_SCAN = "dlp:scan"
     LOSS_JUSTIFY = "dlp:justify"
+    LOSS_TOKENS_DESTROY = "dlp:tokens_destroy"
 
 
 class Outcome(StrEnum):

@@ -12,7 +12,9 @@ rows are then overwritten (SQLite checkpoints its WAL; PostgreSQL vacuums the ta
 The certificate holds no personal data, and not the free-text reason either (that goes to the
 access log): identifiers, lists, when, the rule or request, who, and two dates: after which no
 backup can restore anything identifying (once the key store's backups holding the key have aged
-out) and after which the pseudonymous monitoring residue has left the database backups.
+out) and after which the pseudonymous monitoring residue has left the database backups. A whole
+person's erasure keeps keyed-hash tokens of their name and date of birth for loss detection
+alone (``services/erased_tokens.py``), and the certificate says so with the date they go.
 
 These functions trust their caller (the retention sweep, the subject-rights service) to have
 decided that the erasure is due and permitted; ``actor_id`` is None for the system itself.
@@ -33,6 +35,7 @@ from listwarden.domain.erasure import CertificateRequest
 from listwarden.domain.errors import InvalidInput, KeyUnavailable, ListwardenError, NotFound, Reason
 from listwarden.domain.vocabulary import Operation
 from listwarden.services.audit_config import event_log
+from listwarden.services.erased_tokens import keep_tokens
 from listwarden.services.events import add_events, build_event, record_event
 from listwarden.services.ports import ErasureCertificate, KeyStorePort
 from listwarden.services.sharing_notices import NoticeKind, raise_notices
@@ -170,6 +173,8 @@ def _erase(
                 cert = _issue(
                     session, keys, scope, subject_id, entries, attempt.actor_id, rule, now
                 )
+                if scope == "subject":  # law 11: their tokens, before their key goes
+                    keep_tokens(session, uow, [subject_id])
                 delete_rows(
                     session, subject_id, [e for e, _ in entries], whole_person=scope == "subject"
                 )
@@ -250,11 +255,9 @@ def erase_entries(
                     ]
                 )
             )
-            _delete(
-                session,
-                [e for g in groups for e, _ in g.entries],
-                [g.subject_id for g in groups if g.scope == "subject"],
-            )
+            whole = [g.subject_id for g in groups if g.scope == "subject"]
+            keep_tokens(session, uow, whole)  # law 11: their tokens, before their keys go
+            _delete(session, [e for g in groups for e, _ in g.entries], whole)
             raise_notices(
                 session,
                 entry_ids=[e for g in groups for e, _ in g.entries],

@@ -3,7 +3,9 @@
 The matcher is built at scan time from every subject held, decrypted in memory and never
 written anywhere; the scan itself reads no database. Each file holding people (or that could not
 be read) becomes a stored finding with identifiers only, its row tags named against the
-disclosures made, and the scan is logged as one event with the number of findings.
+disclosures made, and the scan is logged as one event with the number of findings. People
+already erased are recognised by their keyed-hash tokens alone (``erased_tokens.py``) and
+counted as such in a finding, never named.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from listwarden.export.attribution import TAG_PREFIX, TagIndex
 from listwarden.policy.engine import REGISTER, AccessAction
 from listwarden.services.access import Authoriser
 from listwarden.services.disclosures import attribution_key
+from listwarden.services.erased_tokens import scanner_tokens
 from listwarden.services.events import record_event
 from listwarden.services.sharing_review import disclosure_records
 from listwarden.services.unit_of_work import Attempt, UnitOfWork
@@ -84,11 +87,17 @@ def scan_paths(
             "nothing to scan at " + ", ".join(missing) if missing else "give a path to scan",
             reasons=[Reason("path-missing", "no such file or directory", "paths")],
         )
+    erased = scanner_tokens(uow=uow, actor=actor)  # refuses (and logs) anyone but the DPO
     attempt = Attempt(Operation.LOSS_SCAN, actor.id)
     with uow.read_only(attempt) as session:
         Authoriser(session, uow, actor).require(AccessAction.DLP_SCAN, REGISTER)
         today = uow.today()
-        fingerprint = Fingerprint.build(_people(session, uow), today=today)
+        fingerprint = Fingerprint.build(
+            _people(session, uow),
+            today=today,
+            key=erased.key if erased else None,
+            erased_tokens=erased.tokens if erased else (),
+        )
         tags = TagIndex(disclosure_records(session, today), attribution_key(uow))
     report = scan_files(paths, fingerprint, options=options, progress=progress)
     del fingerprint  # the decrypted matcher lives no longer than the scan

@@ -44,6 +44,7 @@ from listwarden.domain.retention import (
 from listwarden.domain.vocabulary import SCORING_ROLES, Band, Category, EvidenceRole, Operation
 from listwarden.policy.retention import default_schedule, default_schedule_names, load_schedule
 from listwarden.services import erasure
+from listwarden.services.erased_tokens import destroy_expired_tokens
 from listwarden.services.events import record_event
 from listwarden.services.quarantine import count_expired_quarantines, erase_expired_quarantines
 from listwarden.services.unit_of_work import UnitOfWork
@@ -97,6 +98,7 @@ class SweepReport:
     review_due: int = 0
     escalated: int = 0
     quarantines_erased: int = 0  # imports whose 30-day quarantine went (or, dry, would go)
+    loss_tokens_destroyed: int = 0  # erased people's tokens past their 90 days (law 11)
     removals: list[dict[str, str]] = field(default_factory=list)
 
 
@@ -241,6 +243,7 @@ def sweep(
             if dry_run
             else erase_expired_quarantines(uow=uow, today=day)
         )
+        report.loss_tokens_destroyed = destroy_expired_tokens(uow=uow, today=day, dry_run=dry_run)
         if report.removed and not dry_run:
             erasure.overwrite_erased(uow=uow)
     return report

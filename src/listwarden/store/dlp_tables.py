@@ -7,9 +7,9 @@ and the reasons a file could not be read. It stays open until closed as destroye
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from listwarden.store.tables import Base, Id
@@ -41,3 +41,19 @@ class LossFinding(Base):
     closed_at: Mapped[datetime | None]
     closed_by: Mapped[str | None] = mapped_column(Id)
     close_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ErasedPersonToken(Base):
+    """The only trace of an erased person: keyed hashes of name and date of birth (law 11).
+
+    Kept for loss detection alone, under the scanner's key (a key-store system key the scan
+    reads only for the DPO); no subject id, no certificate id, nothing to link it back. The
+    retention sweep deletes each token once its 90 days have passed.
+    """
+
+    __tablename__ = "erased_person_tokens"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    name_dob: Mapped[str] = mapped_column(String(64))
+    dob: Mapped[str] = mapped_column(String(64))
+    created_on: Mapped[date] = mapped_column(Date, index=True)
