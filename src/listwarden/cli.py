@@ -14,6 +14,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
+from listwarden.bench import SUITE_NAMES
 from listwarden.domain import errors
 from listwarden.settings import Settings
 
@@ -162,7 +163,7 @@ def serve(
 def bench(
     only: Annotated[
         str | None,
-        typer.Option(help="comma-separated suites: " + ", ".join(["core", "auditlog", "crypto"])),
+        typer.Option(help="comma-separated suites: " + ", ".join(SUITE_NAMES)),
     ] = None,
     scale: Annotated[float, typer.Option(help="fraction of the full benchmark size")] = 1.0,
     json_out: JsonOption = False,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -60,6 +61,13 @@ def test_unknown_bench_suite_is_refused(tmp_path: Path) -> None:
         "listwarden: error: unknown benchmark suite 'nonsense': only: choose from "
         + ", ".join(__import__("listwarden.bench.suites", fromlist=["SUITES"]).SUITES)
     )
+    from listwarden.bench import SUITE_NAMES
+    from listwarden.bench.suites import SUITES
+
+    assert tuple(SUITES) == SUITE_NAMES
+    shown = cli(tmp_path, "bench", "--help")
+    words = set(re.findall(r"[a-z]+", shown.stdout))
+    assert [n for n in SUITE_NAMES if n not in words] == []
 
 
 @pytest.mark.slow
