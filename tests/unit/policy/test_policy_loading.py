@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import replace
 from importlib import resources
@@ -275,10 +276,13 @@ def test_a_forbid_that_errors_at_run_time_refuses_rather_than_being_skipped(
     assert not decision.allowed
     assert decision.policy_ids == ("policy-evaluation-error",)
     assert decision.reasons == ("a policy could not be evaluated for this request",)
-    assert decision.errors == (
-        "error while evaluating policy `policy29`: integer overflow while attempting to add "
-        "the values `9223372036854775807` and `1`",
-    )
+    # Cedar names the policy by its place in the set, which moves as policy files change.
+    [error] = decision.errors
+    assert re.fullmatch(
+        r"error while evaluating policy `policy\d+`: integer overflow while attempting to add "
+        r"the values `9223372036854775807` and `1`",
+        error,
+    ), error
 
 
 def test_the_engines_own_refusal_codes_are_reserved(policies: Path) -> None:
