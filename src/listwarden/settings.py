@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     pkcs11_pin: SecretStr | None = Field(default=None, description="token PIN (never printed)")
     pkcs11_pin_file: Path | None = Field(default=None, description="file holding the PIN (0600)")
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    max_upload_bytes: int = Field(
+        default=50_000_000, ge=1024, description="the largest legacy file an import may upload"
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8443, ge=1, le=65535)
     # access log

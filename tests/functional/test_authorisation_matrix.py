@@ -22,12 +22,24 @@ from pyrage import x25519
 from sqlalchemy import select
 
 from listwarden.bootstrap import Register
+from listwarden.demo.borough_sheet import MAPPING_TOML, write_borough_file
 from listwarden.domain.access import Actor
-from listwarden.services import bcu_audits, lists, monthly_report, sessions, sharing, signin
+from listwarden.domain.bcu import BOROUGHS_BY_BCU
+from listwarden.ingest.mapping_file import read_mapping
+from listwarden.services import (
+    bcu_audits,
+    lists,
+    monthly_report,
+    sessions,
+    sharing,
+    signin,
+    subject_requests,
+)
 from listwarden.services.disclosures import DisclosureAsk, request_disclosure
 from listwarden.services.erasure import erase_entry
+from listwarden.services.imports import import_file
 from listwarden.services.users import create_user, issue_token
-from listwarden.store.tables import RecipientNotice, User
+from listwarden.store.tables import Entry, RecipientNotice, User
 from listwarden.web.app import create_app
 from listwarden.web.deps import CSRF_HEADER, SESSION_COOKIE
 from tests.factories import Cast, add_person, authorised_list, draft_list, make_cast
@@ -61,6 +73,8 @@ SHARING_REVIEWERS = row(403, 200, 403, 200, 403, 403, 403, 200, 403)
 COMPLIANCE_READERS = row(200, 200, 200, 403, 403, 403, 403, 200, 403)
 IRU_ONLY_201 = row(403, 403, 403, 201, 403, 403, 403, 403, 403)
 IRU_ONLY_204 = row(403, 403, 403, 204, 403, 403, 403, 403, 403)
+IRU_ONLY_200 = row(403, 403, 403, 200, 403, 403, 403, 403, 403)
+IMPORTERS = row(200, 403, 403, 403, 200, 403, 403, 403, 403)
 
 #                (method, route path, variant): expected status for each role, in ROLES order
 MATRIX: dict[tuple[str, str, str], dict[str, int]] = {
@@ -142,6 +156,23 @@ MATRIX: dict[tuple[str, str, str], dict[str, int]] = {
     ("GET", "/api/v1/sharing/review", ""): SHARING_REVIEWERS,
     ("GET", "/api/v1/sharing/notices", ""): SHARING_REVIEWERS,
     ("POST", "/api/v1/sharing/notices/sent", ""): row(403, 403, 403, 200, 403, 403, 403, 403, 403),
+    # Subject rights (ss.45-48): the Information Rights Unit alone handles requests.
+    ("GET", "/api/v1/subject-requests", ""): IRU_ONLY_200,
+    ("POST", "/api/v1/subject-requests", ""): IRU_ONLY_201,
+    ("GET", "/api/v1/subject-requests/{request_id}", ""): IRU_ONLY_200,
+    ("POST", "/api/v1/subject-requests/{request_id}/identity", ""): IRU_ONLY_204,
+    ("POST", "/api/v1/subject-requests/{request_id}/clock/stop", ""): IRU_ONLY_204,
+    ("POST", "/api/v1/subject-requests/{request_id}/clock/resume", ""): IRU_ONLY_204,
+    ("POST", "/api/v1/subject-requests/{request_id}/extend", ""): IRU_ONLY_204,
+    ("POST", "/api/v1/subject-requests/{request_id}/restrictions", ""): IRU_ONLY_204,
+    ("POST", "/api/v1/subject-requests/{request_id}/ncnd", ""): IRU_ONLY_204,
+    ("POST", "/api/v1/subject-requests/{request_id}/reveal-officers", ""): IRU_ONLY_204,
+    ("POST", "/api/v1/subject-requests/{request_id}/response", ""): IRU_ONLY_200,
+    ("POST", "/api/v1/subject-requests/{request_id}/decision", ""): IRU_ONLY_200,
+    # Importing a legacy list: whoever may collect onto the list (the analyst in its BCU).
+    ("POST", "/api/v1/imports", ""): COLLECTORS,
+    ("GET", "/api/v1/imports", ""): IMPORTERS,
+    ("GET", "/api/v1/imports/{import_id}/quarantine", ""): IMPORTERS,
 }
 
 # The scope an API token needs for each route, written by hand; None where a route takes no
@@ -194,6 +225,21 @@ SCOPES: dict[tuple[str, str], str | None] = {
     ("GET", "/api/v1/sharing/review"): READ,
     ("GET", "/api/v1/sharing/notices"): READ,
     ("POST", "/api/v1/sharing/notices/sent"): WRITE,
+    ("GET", "/api/v1/subject-requests"): READ,
+    ("POST", "/api/v1/subject-requests"): WRITE,
+    ("GET", "/api/v1/subject-requests/{request_id}"): READ,
+    ("POST", "/api/v1/subject-requests/{request_id}/identity"): WRITE,
+    ("POST", "/api/v1/subject-requests/{request_id}/clock/stop"): WRITE,
+    ("POST", "/api/v1/subject-requests/{request_id}/clock/resume"): WRITE,
+    ("POST", "/api/v1/subject-requests/{request_id}/extend"): WRITE,
+    ("POST", "/api/v1/subject-requests/{request_id}/restrictions"): WRITE,
+    ("POST", "/api/v1/subject-requests/{request_id}/ncnd"): WRITE,
+    ("POST", "/api/v1/subject-requests/{request_id}/reveal-officers"): WRITE,
+    ("POST", "/api/v1/subject-requests/{request_id}/response"): CONSULT,
+    ("POST", "/api/v1/subject-requests/{request_id}/decision"): WRITE,
+    ("POST", "/api/v1/imports"): WRITE,
+    ("GET", "/api/v1/imports"): READ,
+    ("GET", "/api/v1/imports/{import_id}/quarantine"): CONSULT,
     ("GET", "/scim/v2/Users"): "user:manage",
     ("POST", "/scim/v2/Users"): "user:manage",
     ("GET", "/scim/v2/Users/{user_id}"): "user:manage",
@@ -211,8 +257,76 @@ class World:
     entry: str
     south_entry: str
     totps: dict[str, pyotp.TOTP]
+    folder: Path
     made: int = 0
     _sharing: Sharing | None = None
+    _import: str | None = None
+
+    def subject_of(self) -> str:
+        with self.register.uow.read_only() as session:
+            return session.scalars(select(Entry.subject_id).where(Entry.id == self.entry)).one()
+
+    def subject_request(self, kind: str = "access", *, stopped: bool = False) -> str:
+        """A new open request about the entry's person, its identity confirmed."""
+        uow = self.register.uow
+        subject_id = self.subject_of()
+        made = subject_requests.record_request(
+            uow=uow,
+            actor=self.cast.iru,
+            subject_id=subject_id,
+            kind=kind,
+            received_on=uow.today(),
+            identity_method="passport",
+            identity_confirmed_on=uow.today(),
+        )
+        if stopped:
+            subject_requests.stop_clock(
+                uow=uow, actor=self.cast.iru, request_id=made, on=uow.today()
+            )
+        return made
+
+    def borough_file(self, n: int) -> Path:
+        """A small CSV of lawful people in Central East only, different people for each ``n``."""
+        whole = self.folder / f"whole-{n}.csv"
+        write_borough_file(
+            whole, 60, today=self.register.uow.today(), iao_id=self.cast.iao.id, seed=n
+        )
+        central_east = set(BOROUGHS_BY_BCU["CE"])
+        lines = whole.read_text().splitlines()
+        keep = [lines[0]] + [
+            line
+            for line in lines[1:]
+            if line.split(",")[4] in central_east and line.split(",")[7] == ""
+        ]
+        path = self.folder / f"borough-{n}.csv"
+        path.write_text("\n".join(keep[:4]) + "\n")
+        return path
+
+    def upload(self, n: int) -> dict[str, Any]:
+        path = self.borough_file(n)
+        return {
+            "data": {"list_id": self.matrix},
+            "files": {
+                "file": (path.name, path.read_bytes(), "text/csv"),
+                "mapping": ("mapping.toml", MAPPING_TOML.encode(), "application/toml"),
+            },
+        }
+
+    def imported(self) -> str:
+        """One import into the Matrix, made once, whose quarantine may be read."""
+        if self._import is None:
+            path = self.borough_file(0)
+            report = import_file(
+                uow=self.register.uow,
+                actor=self.cast.iao,
+                list_id=self.matrix,
+                purpose=None,
+                path=path,
+                mapping=read_mapping(MAPPING_TOML.encode()),
+            )
+            self._import = report.import_id
+        assert self._import is not None
+        return self._import
 
     @property
     def sharing(self) -> Sharing:
@@ -494,7 +608,48 @@ def request(
             path,
             {"json": {"rows": [{"entry_id": world.entry}]}},
         ),
+        "/api/v1/imports": lambda: (path, world.upload(n) if _method == "POST" else {}),
+        "/api/v1/imports/{import_id}/quarantine": lambda: (
+            path.format(import_id=world.imported()),
+            {},
+        ),
+        "/api/v1/subject-requests": lambda: (
+            path,
+            {
+                "json": {
+                    "kind": "access",
+                    "identity_method": "passport",
+                    "subject_id": world.subject_of(),
+                }
+            }
+            if _method == "POST"
+            else {},
+        ),
     }
+    rights = {
+        "": {},
+        "/identity": {},
+        "/clock/stop": {},
+        "/clock/resume": {},
+        "/extend": {"reason": "six lists to search"},
+        "/restrictions": {
+            "item_kind": "entry",
+            "item_id": world.entry,
+            "ground": "protect_the_rights_of_others",
+            "reason": "it would identify a witness",
+        },
+        "/ncnd": {"reason": "an investigation would be alerted"},
+        "/reveal-officers": {"reason": "no risk to the officers"},
+        "/response": {"answer": False},
+        "/decision": {"grant": False, "reason": "the data is accurate"},
+    }
+    prefix = "/api/v1/subject-requests/{request_id}"
+    if path.startswith(prefix):
+        tail = path.removeprefix(prefix)
+        kind = "restriction" if tail == "/decision" else "access"
+        request_id = world.subject_request(kind, stopped=tail == "/clock/resume")
+        body = {"json": rights[tail]} if _method == "POST" else {}
+        return path.format(request_id=request_id), body
     if path in builders:
         return builders[path]()
     entry = world.south_entry if variant == "out-of-bcu" else world.entry
@@ -522,7 +677,7 @@ CENSUS_FILE = CENSUS / "census2011_london_boroughs_ethnic_group.csv"
 
 
 @pytest.fixture
-def world(register: Register, monkeypatch: pytest.MonkeyPatch) -> World:
+def world(register: Register, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> World:
     monkeypatch.setenv("LISTWARDEN_CENSUS_BASELINE", str(CENSUS_FILE))  # equality figures
     cast = make_cast(register)
     matrix = authorised_list(register, cast)
@@ -531,12 +686,14 @@ def world(register: Register, monkeypatch: pytest.MonkeyPatch) -> World:
     bcu_audits.open_audit(uow=register.uow, actor=cast.auditor, bcu="CE")  # law 12's records
     monthly_report.sign_monthly(uow=register.uow, actor=None, month="2026-11")
     totps = {}
+    folder = tmp_path / "uploads"
+    folder.mkdir()
     for role in ROLES:
         user_id = getattr(cast, role).id
         signin.set_password(uow=register.uow, actor_id=None, user_id=user_id, password=PASSWORD)
         uri = signin.enrol_totp(uow=register.uow, actor_id=None, user_id=user_id)
         totps[user_id] = pyotp.TOTP(pyotp.parse_uri(uri).secret)
-    return World(register, cast, matrix, entry, south, totps)
+    return World(register, cast, matrix, entry, south, totps, folder)
 
 
 @pytest.fixture

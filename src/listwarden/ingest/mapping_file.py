@@ -12,11 +12,18 @@ from listwarden.domain.import_mapping import ColumnMapping, parse_mapping
 def load_mapping(path: Path) -> ColumnMapping:
     """The mapping in ``path``; refused with the TOML error or every problem with its contents."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise InvalidInput(
             f"no mapping file {path}", reasons=[Reason("file-not-found", str(path), "mapping")]
         ) from None
+    return read_mapping(raw)
+
+
+def read_mapping(raw: bytes) -> ColumnMapping:
+    """A mapping sent as bytes (an uploaded file), checked as ``load_mapping`` checks a file."""
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise InvalidInput(
             f"the mapping file is not valid TOML: {error}",

@@ -8,7 +8,8 @@ between the two finds the import done and destroys the key again (destroying is 
 from __future__ import annotations
 
 import json
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlalchemy import delete, select
 
@@ -17,11 +18,11 @@ from listwarden.domain.errors import Conflict, NotFound, Reason
 from listwarden.domain.imports import QUARANTINE_DAYS
 from listwarden.domain.vocabulary import Operation, Purpose
 from listwarden.policy.engine import AccessAction, Context
-from listwarden.services.access import authorise, probe_entry
+from listwarden.services.access import Authoriser, authorise, probe_entry, refusal
 from listwarden.services.events import record_event
 from listwarden.services.lists import get_list
 from listwarden.services.unit_of_work import Attempt, UnitOfWork
-from listwarden.store.tables import ImportRun, QuarantineRow
+from listwarden.store.tables import ImportRun, QuarantineRow, RegisterList
 
 
 def _expired(uow: UnitOfWork, day: date) -> list[str]:
@@ -123,3 +124,73 @@ def export_quarantine(
             reason=f"quarantine of import {import_id} read to be fixed",
         )
         return [*header, "quarantine reasons"], out
+
+
+@dataclass(frozen=True)
+class ImportView:
+    """One import as its list's collectors see it: counts and reasons, nobody's values."""
+
+    id: str
+    list_id: str
+    list_name: str
+    file_name: str
+    file_format: str
+    started_at: datetime
+    rows: int
+    loaded: int
+    quarantined: int
+    reasons: dict[str, int]
+    quarantine_erase_on: date
+    quarantine_erased: bool
+
+
+def imports_for(*, uow: UnitOfWork, actor: Actor) -> list[ImportView]:
+    """The imports into every list the actor may collect onto, newest first.
+
+    Someone who may collect onto no list at all is refused, naming the policy; a list the
+    actor may not collect onto is left out of the listing.
+    """
+    with uow.read_only() as session:
+        authoriser = Authoriser(session, uow, actor)
+        registers = list(session.scalars(select(RegisterList).order_by(RegisterList.name)))
+        allowed: set[str] = set()
+        refused = None
+        for register_list in registers:
+            purpose = Purpose(register_list.purposes[0]) if register_list.purposes else None
+            if purpose is None:
+                continue
+            decision = uow.policy.decide(
+                authoriser.principal(register_list.id),
+                AccessAction.ENTRY_COLLECT,
+                probe_entry(register_list, purpose, None, actor),
+                Context(purpose=purpose),
+            )
+            if decision.allowed:
+                allowed.add(register_list.id)
+            elif refused is None:
+                refused = decision
+        if not allowed and refused is not None:
+            raise refusal(refused)
+        names = {r.id: r.name for r in registers}
+        runs = session.scalars(
+            select(ImportRun)
+            .where(ImportRun.list_id.in_(sorted(allowed)))
+            .order_by(ImportRun.started_at.desc(), ImportRun.id)
+        )
+        return [
+            ImportView(
+                run.id,
+                run.list_id,
+                names[run.list_id],
+                run.file_name,
+                run.file_format,
+                run.started_at,
+                run.rows,
+                run.loaded,
+                run.quarantined,
+                dict(run.reasons),
+                run.quarantine_erase_on,
+                run.quarantine_erased_at is not None,
+            )
+            for run in runs
+        ]

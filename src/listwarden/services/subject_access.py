@@ -79,10 +79,18 @@ class _Compiler:
         uow: UnitOfWork,
         request: SubjectRequestRow,
         restricted: set[tuple[str, str]],
+        references: bool = False,
     ) -> None:
         self.session, self.uow, self.request = session, uow, request
         self.sid, self.restricted = request.subject_id, restricted
+        self.references = references
         self.names: dict[str, str] = {}
+
+    def item(self, kind: str, item_id: str, values: dict[str, Any]) -> dict[str, Any]:
+        """An item as shown; for the IRU's preview, with the reference a restriction names."""
+        if self.references:
+            return {"item_kind": kind, "reference": item_id, **values}
+        return values
 
     def shown(self, kind: str, item_id: str) -> bool:
         return (kind, item_id) not in self.restricted
@@ -150,39 +158,51 @@ class _Compiler:
             ),
             "brought_in_from_a_legacy_list_and_not_yet_reviewed": e.legacy_unreviewed,
             "evidence": [
-                {
-                    "kind": i.kind,
-                    "your_role": i.role,
-                    "occurred_on": i.occurred_on,
-                    "fact_or_assessment": i.nature,
-                    "description": self.open(
-                        "evidence_items", i.id, "description", i.description_ct
-                    ),
-                }
+                self.item(
+                    "evidence",
+                    i.id,
+                    {
+                        "kind": i.kind,
+                        "your_role": i.role,
+                        "occurred_on": i.occurred_on,
+                        "fact_or_assessment": i.nature,
+                        "description": self.open(
+                            "evidence_items", i.id, "description", i.description_ct
+                        ),
+                    },
+                )
                 for i in evidence
                 if self.shown("evidence", i.id)
             ],
             "intelligence": [
-                {
-                    "grading": f"{i.source_evaluation}{i.intelligence_assessment}{i.handling_code}",
-                    "source_type": i.source_type,
-                    "reported_on": i.reported_on,
-                    "fact_or_assessment": i.nature,
-                    "text": self.open("intelligence_items", i.id, "text", i.text_ct),
-                }
+                self.item(
+                    "intelligence",
+                    i.id,
+                    {
+                        "grading": _grading(i),
+                        "source_type": i.source_type,
+                        "reported_on": i.reported_on,
+                        "fact_or_assessment": i.nature,
+                        "text": self.open("intelligence_items", i.id, "text", i.text_ct),
+                    },
+                )
                 for i in intelligence
                 if self.shown("intelligence", i.id)
             ],
             "assessments": [
-                {
-                    "framework": a.framework,
-                    "version": a.framework_version,
-                    "score": a.score,
-                    "band": a.band,
-                    "explanation": a.explanation,
-                    "computed_at": a.computed_at,
-                    "confirmed_by": self.officer(a.assessor_id),
-                }
+                self.item(
+                    "assessment",
+                    a.id,
+                    {
+                        "framework": a.framework,
+                        "version": a.framework_version,
+                        "score": a.score,
+                        "band": a.band,
+                        "explanation": a.explanation,
+                        "computed_at": a.computed_at,
+                        "confirmed_by": self.officer(a.assessor_id),
+                    },
+                )
                 for a in assessments
                 if self.shown("assessment", a.id)
             ],
@@ -199,14 +219,18 @@ class _Compiler:
             .order_by(DisclosureRow.disclosed_at)
         )
         return [
-            {
-                "entry_id": entry_id,
-                "disclosed_on": d.created_on,
-                "recipient": recipient,
-                "purpose": d.purpose,
-                "fields": d.fields,
-                "disclosed_by": self.officer(d.disclosed_by),
-            }
+            self.item(
+                "disclosure",
+                d.id,
+                {
+                    "entry_id": entry_id,
+                    "disclosed_on": d.created_on,
+                    "recipient": recipient,
+                    "purpose": d.purpose,
+                    "fields": d.fields,
+                    "disclosed_by": self.officer(d.disclosed_by),
+                },
+            )
             for entry_id, d, recipient in rows
             if self.shown("disclosure", d.id)
         ]
@@ -216,15 +240,23 @@ class _Compiler:
             select(Event).where(Event.subject_id == self.sid).order_by(Event.id)
         )
         return [
-            {
-                "at": e.occurred_at,
-                "what": e.operation,
-                "purpose": e.purpose,
-                "by": self.officer(e.actor_id),
-            }
+            self.item(
+                "consultation",
+                str(e.id),
+                {
+                    "at": e.occurred_at,
+                    "what": e.operation,
+                    "purpose": e.purpose,
+                    "by": self.officer(e.actor_id),
+                },
+            )
             for e in events
             if self.shown("consultation", str(e.id))
         ]
+
+
+def _grading(item: IntelligenceItem) -> str:
+    return f"{item.source_evaluation}{item.intelligence_assessment}{item.handling_code}"
 
 
 def _restrictions(session: Session, request_id: str) -> list[RequestRestrictionRow]:
@@ -236,9 +268,18 @@ def _restrictions(session: Session, request_id: str) -> list[RequestRestrictionR
 
 
 def compile_sar(
-    *, uow: UnitOfWork, actor: Actor, request_id: str, answer: bool = True
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    request_id: str,
+    answer: bool = True,
+    references: bool = False,
 ) -> SarResponse:
-    """Compile the response to an access request; ``answer`` records it as answered today."""
+    """Compile the response to an access request; ``answer`` records it as answered today.
+
+    ``references`` gives each item its kind and reference, for the IRU deciding what to
+    restrict (a preview, compiled with ``answer=False``); the person's copy goes without them.
+    """
     attempt = Attempt(
         Operation.CONSULT,
         actor.id,
@@ -274,6 +315,7 @@ def compile_sar(
                 response,
                 {(r.item_kind, r.item_id) for r in restrictions},
                 actor,
+                references,
             )
         if answer and request.status == OPEN:
             request.status, request.answered_on = "answered", uow.today()
@@ -287,8 +329,9 @@ def _fill(
     response: SarResponse,
     restricted: set[tuple[str, str]],
     actor: Actor,
+    references: bool,
 ) -> None:
-    compiler = _Compiler(session, uow, request, restricted)
+    compiler = _Compiler(session, uow, request, restricted, references)
     subject = session.get(Subject, request.subject_id)
     rows = session.execute(
         select(Entry, RegisterList.name)
@@ -300,7 +343,9 @@ def _fill(
     if subject is not None:
         response.person = compiler.person(subject)
     response.entries = [
-        compiler.entry(e, name) for e, name in rows if compiler.shown("entry", e.id)
+        compiler.item("entry", e.id, compiler.entry(e, name))
+        for e, name in rows
+        if compiler.shown("entry", e.id)
     ]
     response.disclosures = compiler.disclosures([e.id for e, _ in rows])
     record = session.scalars(

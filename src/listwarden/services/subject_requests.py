@@ -254,32 +254,75 @@ def reveal_officers(*, uow: UnitOfWork, actor: Actor, request_id: str, reason: s
     _change(uow, actor, request_id, f"officers named: {why}", change)
 
 
+def _view(session: Session, row: SubjectRequestRow, day: date) -> RequestView:
+    due = due_of(row)
+    restricted = session.scalars(
+        select(RequestRestrictionRow.id).where(RequestRestrictionRow.request_id == row.id)
+    ).all()
+    return RequestView(
+        row.id,
+        row.kind,
+        row.subject_id,
+        row.status,
+        row.received_on,
+        row.identity_confirmed_on,
+        row.extended,
+        any(p.resumed_on is None for p in pauses_of(row)),
+        due,
+        is_overdue(due, day, row.answered_on),
+        row.ncnd,
+        len(restricted),
+    )
+
+
 def requests(*, uow: UnitOfWork, actor: Actor, today: date | None = None) -> list[RequestView]:
     """Every request with its deadline, overdue ones marked (for the compliance report)."""
     day = today or uow.today()
     with uow.read_only() as session:
         authorise(session, uow, actor, AccessAction.SUBJECT_REQUEST_MANAGE, REGISTER)
         rows = session.scalars(select(SubjectRequestRow).order_by(SubjectRequestRow.received_on))
-        out = []
-        for row in rows:
-            due = due_of(row)
-            restricted = session.scalars(
-                select(RequestRestrictionRow.id).where(RequestRestrictionRow.request_id == row.id)
-            ).all()
-            out.append(
-                RequestView(
-                    row.id,
-                    row.kind,
-                    row.subject_id,
-                    row.status,
-                    row.received_on,
-                    row.identity_confirmed_on,
-                    row.extended,
-                    any(p.resumed_on is None for p in pauses_of(row)),
-                    due,
-                    is_overdue(due, day, row.answered_on),
-                    row.ncnd,
-                    len(restricted),
-                )
-            )
-        return out
+        return [_view(session, row, day) for row in rows]
+
+
+def request_view(*, uow: UnitOfWork, actor: Actor, request_id: str) -> RequestView:
+    """One request with its clock: due date, stopped or running, extended, overdue."""
+    with uow.read_only() as session:
+        authorise(session, uow, actor, AccessAction.SUBJECT_REQUEST_MANAGE, REGISTER)
+        row = session.get(SubjectRequestRow, request_id)
+        if row is None:
+            raise NotFound("no such request", reasons=[Reason("request-not-found", request_id)])
+        return _view(session, row, uow.today())
+
+
+def find_subject(
+    *, uow: UnitOfWork, actor: Actor, given_name: str, family_name: str, date_of_birth: date
+) -> str:
+    """The person a requester says they are, found by the blind index; the look-up is logged.
+
+    Nothing is decrypted: the name and date of birth are keyed-hashed and matched. Whether or
+    not anyone is found, one event records the IRU's look-up (law 4: a search finding no one is
+    logged too); finding no one is a ``NotFound``, raised after that event commits.
+    """
+    given, family = _required(given_name, "given_name"), _required(family_name, "family_name")
+    index = uow.blind_index.name_dob(given, family, date_of_birth)
+    with uow.transaction(Attempt(Operation.SUBJECT_REQUEST, actor.id)) as session:
+        authorise(session, uow, actor, AccessAction.SUBJECT_REQUEST_MANAGE, REGISTER)
+        found = session.scalars(
+            select(Subject.id).where(Subject.name_dob_index == index).order_by(Subject.id)
+        ).first()
+        record_event(
+            session,
+            at=uow.now(),
+            operation=Operation.SUBJECT_REQUEST,
+            actor_id=actor.id,
+            subject_id=found,
+            purpose=Purpose.SUBJECT_ACCESS,
+            result_count=0 if found is None else 1,
+            reason="requester looked up by name and date of birth",
+        )
+    if found is None:
+        raise NotFound(
+            "no one of that name and date of birth is held",
+            reasons=[Reason("subject-not-found", "check the spelling and the date", "person")],
+        )
+    return found

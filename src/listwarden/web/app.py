@@ -11,13 +11,16 @@ from fastapi.staticfiles import StaticFiles
 from listwarden.bootstrap import Register
 from listwarden.web.api import router
 from listwarden.web.api_audit import audit_router
+from listwarden.web.api_imports import IMPORTS_PATH, imports_router
 from listwarden.web.api_loss import loss_router
 from listwarden.web.api_reports import reports_router
+from listwarden.web.api_rights import rights_router
 from listwarden.web.api_session import session_router
 from listwarden.web.api_share import share_router
 from listwarden.web.api_users import users_router
 from listwarden.web.limits import BodySizeLimit
 from listwarden.web.pages.errors import error_page
+from listwarden.web.pages.imports import IMPORT_PAGE_PATH
 from listwarden.web.pages.routes import pages_router
 from listwarden.web.problems import STATUS, install_problem_handlers
 from listwarden.web.scheduled_sweep import sweep_router
@@ -40,6 +43,8 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "Content-Security-Policy": API_CSP,
 }
+UPLOAD_PATHS = (IMPORTS_PATH, IMPORT_PAGE_PATH)
+"""The paths that take a legacy file, with their own larger body limit."""
 STATIC_PREFIXES = ("/static/", "/assets/")
 """Built front-end files hold nothing personal, so browsers may cache them."""
 
@@ -63,6 +68,8 @@ def create_app(register: Register) -> FastAPI:
     app.include_router(share_router)
     app.include_router(reports_router)
     app.include_router(loss_router)
+    app.include_router(rights_router)
+    app.include_router(imports_router)
     app.include_router(pages_router)
     app.include_router(sweep_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
@@ -88,5 +95,7 @@ def create_app(register: Register) -> FastAPI:
             response.headers.setdefault(name, value)
         return response
 
-    app.add_middleware(BodySizeLimit, max_bytes=register.settings.max_body_bytes)
+    settings = register.settings
+    uploads = dict.fromkeys(UPLOAD_PATHS, settings.max_upload_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, uploads=uploads)
     return app
