@@ -166,10 +166,17 @@ def bench(
         typer.Option(help="comma-separated suites: " + ", ".join(SUITE_NAMES)),
     ] = None,
     scale: Annotated[float, typer.Option(help="fraction of the full benchmark size")] = 1.0,
+    datasets: Annotated[
+        Path | None,
+        typer.Option(
+            help="keep loaded data here and reuse it on later runs (suite: retention)",
+            file_okay=False,
+        ),
+    ] = None,
     json_out: JsonOption = False,
 ) -> None:
     """Measure throughput and latency, each figure beside a baseline measured in the same run."""
-    from listwarden.bench.suites import SUITES
+    from listwarden.bench.suites import REUSES_DATASETS, SUITES
 
     names = [n.strip() for n in only.split(",")] if only else list(SUITES)
     unknown = [n for n in names if n not in SUITES]
@@ -186,7 +193,8 @@ def bench(
         fail(errors.InvalidInput("scale must be positive"))
     results: dict[str, dict[str, object]] = {}
     for name in names:
-        results[name] = run(partial(SUITES[name], scale, not json_out))
+        reuse = {"datasets": datasets} if datasets and name in REUSES_DATASETS else {}
+        results[name] = run(partial(SUITES[name], scale, not json_out, **reuse))
     if json_out:
         emit_json(results)
         return

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+REUSES_DATASETS = ("retention",)
+"""The suites that can keep what they load in ``bench --datasets DIR`` and reuse it next run."""
 
 
 def _core(scale: float, show: bool) -> dict[str, Any]:
@@ -44,13 +48,14 @@ def _reports(scale: float, show: bool) -> dict[str, Any]:
     return bench_reports_suite(scale, show)
 
 
-def _retention(scale: float, show: bool) -> dict[str, Any]:
+def _retention(scale: float, show: bool, datasets: Path | None = None) -> dict[str, Any]:
     from listwarden.bench.retention import bench_retention
 
     return bench_retention(
         entries=max(1_000, int(1_000_000 * scale)),
         assessments=max(1_000, int(100_000 * scale)),
         show_progress=show,
+        datasets=datasets,
     )
 
 
@@ -92,7 +97,7 @@ def _sar(scale: float, show: bool) -> dict[str, Any]:
     return bench_sar(sizes=[full // 10, full], show_progress=show)
 
 
-SUITES: dict[str, Callable[[float, bool], dict[str, Any]]] = {
+SUITES: dict[str, Callable[..., dict[str, Any]]] = {
     "core": _core,
     "access": _access,
     "auditlog": _auditlog,
