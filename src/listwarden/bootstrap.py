@@ -19,7 +19,9 @@ from listwarden.crypto.keystore import KeyStore
 from listwarden.crypto.provider_config import Pkcs11Config, make_provider
 from listwarden.crypto.providers import KeyProvider
 from listwarden.crypto.register_keys import RegisterKeys
+from listwarden.domain.access_alerts import AlertThresholds
 from listwarden.domain.authn import SessionTerms
+from listwarden.domain.errors import InvalidInput, Reason
 from listwarden.services.audit_config import LogConfig, attach_event_log
 from listwarden.services.unit_of_work import AccessSettings, UnitOfWork, resident_policy_engine
 from listwarden.settings import Settings
@@ -69,6 +71,24 @@ def key_provider(settings: Settings, *, create: bool = False) -> KeyProvider:
     )
 
 
+def alert_thresholds(settings: Settings) -> AlertThresholds:
+    """Law 11's access-alert thresholds from the settings; a bad figure is a clear error."""
+    try:
+        return AlertThresholds(
+            max_consultations_per_hour=settings.alert_consultations_per_hour,
+            max_refusals_per_hour=settings.alert_refusals_per_hour,
+            pattern_days=settings.alert_pattern_days,
+            pattern_min_history=settings.alert_pattern_min_history,
+            working_hours=(settings.alert_working_from, settings.alert_working_until),
+            timezone=settings.alert_timezone,
+        )
+    except (ValueError, KeyError) as error:  # ZoneInfoNotFoundError is a KeyError
+        raise InvalidInput(
+            f"the access-alert settings are not usable: {error}",
+            reasons=[Reason("invalid-setting", str(error), "LISTWARDEN_ALERT_*")],
+        ) from None
+
+
 def open_register(
     settings: Settings,
     *,
@@ -82,6 +102,7 @@ def open_register(
     stops start-up with one clear error before the database is touched; whatever was opened
     before a failure is closed again.
     """
+    alerts = alert_thresholds(settings)  # a bad setting stops start-up before anything opens
     ensure_home(settings)
     provider = key_provider(settings, create=create)
     keystore = KeyStore(settings.resolved_keystore_url, provider)
@@ -116,6 +137,7 @@ def open_register(
                 lifetime=timedelta(hours=settings.session_hours),
                 idle=timedelta(minutes=settings.session_idle_minutes),
             ),
+            alerts=alerts,
         ),
         credentials=CredentialCipher(keystore),
     )

@@ -216,6 +216,7 @@ app.add_typer(__import__("listwarden.cli_import").cli_import.quarantine_app, nam
 app.command()(restore)
 app.command("scan")(__import__("listwarden.cli_scan").cli_scan.scan_command)
 app.add_typer(__import__("listwarden.cli_scan").cli_scan.findings_app, name="findings")
+app.command("alerts")(__import__("listwarden.cli_alerts").cli_alerts.alerts_command)
 app.add_typer(erasure_app, name="erasure")
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")

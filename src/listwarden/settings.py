@@ -78,6 +78,24 @@ class Settings(BaseSettings):
         default=90, ge=1, description="a grant unused for this many days lapses (law 7)"
     )
     grant_days: int = Field(default=365, ge=1, description="how long a new grant runs")
+    # access alerts for the DPO (law 11)
+    alert_consultations_per_hour: int = Field(
+        default=100, ge=0, description="bulk consultation: more than this by one user in an hour"
+    )
+    alert_refusals_per_hour: int = Field(
+        default=4, ge=0, description="repeated refusals: more than this for one user in an hour"
+    )
+    alert_pattern_days: int = Field(
+        default=28, ge=1, description="days of a user's consultations that set their working hours"
+    )
+    alert_pattern_min_history: int = Field(
+        default=20, ge=1, description="fewer consultations than this: default working hours apply"
+    )
+    alert_working_from: int = Field(default=7, ge=0, le=23, description="default hours start")
+    alert_working_until: int = Field(default=20, ge=1, le=24, description="default hours end")
+    alert_timezone: str = Field(
+        default="Europe/London", description="the time zone of working hours"
+    )
     # web sign-in
     session_hours: float = Field(
         default=10.0, gt=0, le=24, description="a session ends this long after sign-in"

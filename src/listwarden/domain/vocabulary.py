@@ -127,6 +127,7 @@ class Operation(StrEnum):
     LOSS_SCAN = "dlp:scan"
     LOSS_JUSTIFY = "dlp:justify"
     LOSS_TOKENS_DESTROY = "dlp:tokens_destroy"
+    ALERTS_READ = "alerts:read"
 
 
 class Outcome(StrEnum):

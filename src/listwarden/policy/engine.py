@@ -76,6 +76,7 @@ class AccessAction(StrEnum):
     GUIDANCE_APPROVE = "guidance:approve"
     AUDIT_CONDUCT = "audit:conduct"
     DLP_SCAN = "dlp:scan"
+    ALERTS_READ = "alerts:read"
 
 
 @dataclass(frozen=True)

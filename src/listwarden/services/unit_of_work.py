@@ -16,6 +16,7 @@ from functools import cache
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from listwarden.domain.access_alerts import DEFAULT_ALERTS, AlertThresholds
 from listwarden.domain.authn import (
     DEFAULT_LOCKOUT,
     DEFAULT_SESSION_TERMS,
@@ -80,6 +81,7 @@ class AccessSettings:
     grant_days: int = 365
     lockout: LockoutPolicy = DEFAULT_LOCKOUT
     sessions: SessionTerms = DEFAULT_SESSION_TERMS
+    alerts: AlertThresholds = DEFAULT_ALERTS  # law 11's access anomalies
 
 
 @cache

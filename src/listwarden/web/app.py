@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from listwarden.bootstrap import Register
 from listwarden.web.api import router
+from listwarden.web.api_alerts import alerts_router
 from listwarden.web.api_audit import audit_router
 from listwarden.web.api_imports import IMPORTS_PATH, imports_router
 from listwarden.web.api_loss import loss_router
@@ -70,6 +71,7 @@ def create_app(register: Register) -> FastAPI:
     app.include_router(loss_router)
     app.include_router(rights_router)
     app.include_router(imports_router)
+    app.include_router(alerts_router)
     app.include_router(pages_router)
     app.include_router(sweep_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")

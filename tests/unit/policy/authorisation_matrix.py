@@ -151,6 +151,7 @@ REGISTER_ACTIONS: dict[str, str] = {
     "guidance:approve":            "N   Y   Y     N   N       N       N        N       N",
     "audit:conduct":               "N   N   N     N   N       N       N        Y       N",
     "dlp:scan":                    "N   Y   N     N   N       N       N        N       N",
+    "alerts:read":                 "N   Y   N     N   N       N       N        N       N",
     "subject_request:manage":      "N   N   N     Y   N       N       N        N       N",
     "gang:record":                 "Y   N   N     N   Y       N       N        N       N",
     "gang:approve":                "Y   N   N     N   N       N       N        N       N",

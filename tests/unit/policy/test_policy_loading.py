@@ -42,7 +42,7 @@ def refusal(directory: Path) -> InvalidInput:
 def test_the_shipped_policies_load_with_an_id_for_each(policies: Path) -> None:
     engine = PolicyEngine.load(policies)
     catalogue = engine.catalogue
-    assert len(catalogue) == 41
+    assert len(catalogue) == 42
     assert [p.source for p in catalogue] == sorted(p.source for p in catalogue)
     assert all(p.reason for p in catalogue if p.effect == "forbid")
     assert {p.id for p in PolicyEngine.load().catalogue} == {p.id for p in catalogue}
