@@ -1,4 +1,4 @@
-"""``listwarden alerts`` and ``GET /api/v1/alerts``: the DPO's view, --json, refusals as problems."""
+"""`listwarden alerts` and `GET /api/v1/alerts`: the DPO's view, --json, problems on refusal."""
 
 from __future__ import annotations
 
