@@ -54,6 +54,7 @@ def test_each_role_has_its_own_dashboard(visit: Visit) -> None:
                 "Find a person",
                 "Add a person to a list",
                 "Reviews due and overdue",
+                "Import a legacy list",
             ],
             [],
         ),

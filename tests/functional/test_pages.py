@@ -59,7 +59,9 @@ def _page_paths() -> list[str]:
 
     return sorted(
         {
-            r.path.replace("{list_id}", "0" * 36).replace("{entry_id}", "0" * 36)
+            r.path.replace("{list_id}", "0" * 36)
+            .replace("{entry_id}", "0" * 36)
+            .replace("{request_id}", "0" * 36)
             for module in PAGE_MODULES
             for r in module.router.routes
             if isinstance(r, APIRoute) and "GET" in r.methods
@@ -79,8 +81,12 @@ def test_every_page_but_the_public_ones_needs_sign_in(client: TestClient) -> Non
             assert response.headers["location"] == "/sign-in", path
 
 
+GET_FORMS = ("/reviews", "/compliance", "/equality")
+
+
 def test_forms_that_carry_anything_personal_are_posted_with_a_csrf_token() -> None:
-    """No personal data in URLs: every form posts, except the reviews window (a number)."""
+    """No personal data in URLs: every form posts, except the reviews window (a number) and the
+    report selectors (a BCU code, a list reference, a basis)."""
     from pathlib import Path
 
     import listwarden.web
@@ -91,8 +97,10 @@ def test_forms_that_carry_anything_personal_are_posted_with_a_csrf_token() -> No
         for chunk in template.read_text().split("<form")[1:]:
             tag, body = chunk.split(">", 1)[0], chunk.split("</form>", 1)[0]
             forms += 1
-            if 'action="/reviews"' in tag:
+            if any(f'action="{path}"' in tag for path in GET_FORMS):
                 assert 'method="get"' in tag
+                personal = ("given_name", "family_name", "dob-", "justification")
+                assert not any(name in body for name in personal), (template.name, tag)
                 continue
             assert 'method="post"' in tag, (template.name, tag)
             if 'action="/sign-in"' not in tag:

@@ -33,7 +33,9 @@ def _safe_name(name: str) -> str:
 
 def _required_upload(name: str | None, field: str, what: str) -> str:
     if not name:
-        raise InvalidInput(f"choose {what}", reasons=[Reason(f"{field}-missing", what, field)])
+        raise InvalidInput(
+            f"choose {what}", reasons=[Reason(f"{field}-missing", f"choose {what}", field)]
+        )
     return name
 
 
@@ -53,7 +55,7 @@ def import_upload(
     if not list_id.strip():
         raise InvalidInput(
             "choose the list to import into",
-            reasons=[Reason("list-missing", "the list to import into", "list_id")],
+            reasons=[Reason("list-missing", "choose the list to import into", "list_id")],
         )
     suffix = Path(name).suffix.lower()
     if suffix not in SUFFIXES:
@@ -66,7 +68,7 @@ def import_upload(
     if not mapping:
         raise InvalidInput(
             "choose the column mapping file",
-            reasons=[Reason("mapping-missing", "the column mapping file (TOML)", "mapping")],
+            reasons=[Reason("mapping-missing", "choose the column mapping file", "mapping")],
         )
     if len(mapping) > MAX_MAPPING_BYTES:
         raise InvalidInput(

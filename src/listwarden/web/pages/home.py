@@ -63,13 +63,24 @@ SHARE = Task(
     "The agreements data is shared under; request a disclosure and see why one is refused.",
 )
 
+RIGHTS = Task(
+    "/subject-requests",
+    "Subject rights requests",
+    "Record a request, watch its deadline, answer it with restrictions, or decide it with reasons.",
+)
+IMPORT = Task(
+    "/imports",
+    "Import a legacy list",
+    "Upload a borough spreadsheet with its column mapping; a dry run first, then the quarantine.",
+)
+
 TASKS: dict[Role, tuple[Task, ...]] = {
     Role.OFFICER: (CONSULT, FIND),
-    Role.ANALYST: (CONSULT, FIND, COLLECT, REVIEWS),
-    Role.IAO: (LIST_REGISTER, COLLECT, REVIEWS),
+    Role.ANALYST: (CONSULT, FIND, COLLECT, REVIEWS, IMPORT),
+    Role.IAO: (LIST_REGISTER, COLLECT, REVIEWS, IMPORT),
     Role.DPO: (LIST_REGISTER, COMPLIANCE, EQUALITY, ACCESS_LOG),
     Role.DATA_BOARD: (LIST_REGISTER, COMPLIANCE),
-    Role.IRU: (SHARE, LIST_REGISTER),
+    Role.IRU: (RIGHTS, SHARE, LIST_REGISTER),
     Role.EQUALITY_ANALYST: (EQUALITY, LIST_REGISTER),
     Role.AUDITOR: (ACCESS_LOG, COMPLIANCE, LIST_REGISTER),
     Role.ADMINISTRATOR: (LIST_REGISTER, ACCESS_LOG),

@@ -22,13 +22,15 @@ SHARING = NavItem("/sharing", "Sharing")
 PEOPLE = NavItem("/people", "Find a person")
 COMPLIANCE = NavItem("/compliance", "Compliance")
 EQUALITY = NavItem("/equality", "Equality")
+RIGHTS = NavItem("/subject-requests", "Rights requests")
+IMPORT = NavItem("/imports", "Import")
 
 _BY_ROLE: dict[Role, tuple[NavItem, ...]] = {
-    Role.IAO: (LISTS, PEOPLE, REVIEWS, SHARING, COMPLIANCE),
+    Role.IAO: (LISTS, PEOPLE, REVIEWS, IMPORT, SHARING, COMPLIANCE),
     Role.DPO: (LISTS, ACCESS_LOG, SHARING, COMPLIANCE, EQUALITY),
     Role.DATA_BOARD: (LISTS, COMPLIANCE),
-    Role.IRU: (LISTS, SHARING),
-    Role.ANALYST: (LISTS, PEOPLE, REVIEWS, SHARING),
+    Role.IRU: (LISTS, RIGHTS, SHARING),
+    Role.ANALYST: (LISTS, PEOPLE, REVIEWS, IMPORT, SHARING),
     Role.OFFICER: (LISTS, PEOPLE),
     Role.EQUALITY_ANALYST: (LISTS, EQUALITY),
     Role.AUDITOR: (LISTS, ACCESS_LOG, SHARING, COMPLIANCE),

@@ -9,11 +9,13 @@ from listwarden.web.pages import (
     collect,
     entries,
     home,
+    imports,
     intelligence,
     lists,
     oversight,
     people,
     reviews,
+    rights,
     sharing,
     signin,
 )
@@ -30,6 +32,8 @@ PAGE_MODULES = (
     access_log,
     sharing,
     oversight,
+    rights,
+    imports,
 )
 """One module per journey, each with its own ``router``."""
 
