@@ -237,3 +237,16 @@ def test_a_restriction_is_decided_applied_and_every_recipient_told(iru: Iru) -> 
         "access": "open",
         "rectification": "answered",
     }
+
+
+def test_the_rights_and_import_routes_are_published(iru: Iru) -> None:
+    paths = iru.client.get("/api/v1/openapi.json").json()["paths"]
+    assert {
+        "/api/v1/subject-requests",
+        "/api/v1/subject-requests/{request_id}/response",
+        "/api/v1/subject-requests/{request_id}/decision",
+        "/api/v1/imports",
+        "/api/v1/imports/{import_id}/quarantine",
+    } <= set(paths)
+    upload = paths["/api/v1/imports"]["post"]["requestBody"]["content"]
+    assert list(upload) == ["multipart/form-data"]

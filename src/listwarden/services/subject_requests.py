@@ -323,6 +323,12 @@ def find_subject(
     if found is None:
         raise NotFound(
             "no one of that name and date of birth is held",
-            reasons=[Reason("subject-not-found", "check the spelling and the date", "person")],
+            reasons=[
+                Reason(
+                    "subject-not-found",
+                    "no one of that name and date of birth is held: check the spelling and date",
+                    "person",
+                )
+            ],
         )
     return found
