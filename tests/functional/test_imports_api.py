@@ -157,6 +157,14 @@ def test_an_upload_has_its_own_size_limit_and_other_bodies_keep_theirs(
             assert problem(too_big, 413, "/problems/body-too-large")["detail"] == (
                 "request bodies are limited to 8192 bytes"
             )
+            page = client.post(
+                "/imports",
+                data={"list_id": importer.matrix},
+                files={"file": (big.name, big.read_bytes(), "text/csv")},
+            )
+            assert problem(page, 413, "/problems/body-too-large")["detail"] == (
+                "request bodies are limited to 8192 bytes"
+            )
             other = client.post(
                 "/api/v1/subject-requests",
                 json={"kind": "access", "identity_method": "x" * 3000},
