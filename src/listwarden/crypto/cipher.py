@@ -23,6 +23,7 @@ from listwarden.domain.errors import KeyUnavailable
 
 EQUALITY_KEY = "equality"
 MONITORING_TABLE = "monitoring"
+TALLY_TABLE = "equality_tallies"
 
 QUARANTINE_TABLE = "quarantine_rows"
 
@@ -117,6 +118,13 @@ class SubjectCipher:
             .decode("utf-8")
         )
 
+    def seal_tally(self, list_id: str, value: bytes) -> bytes:
+        """Seal a list's equality tally under the equality key, bound to that list."""
+        return self._equality().seal(value, field_aad(TALLY_TABLE, list_id, "cells"))
+
+    def open_tally(self, list_id: str, blob: bytes) -> bytes:
+        return self._equality().open(blob, field_aad(TALLY_TABLE, list_id, "cells"))
+
     def seal_quarantine(self, import_id: str, record_id: str, field: str, value: str) -> bytes:
         """Seal a quarantined row under its import's own key (destroyed with the quarantine)."""
         envelope = self._quarantine.get(import_id)
@@ -190,6 +198,14 @@ class UnsafePlaintextCipher:
     def open_monitoring(self, record_id: str, field: str, blob: bytes) -> str:
         del record_id, field
         return blob.decode("utf-8")
+
+    def seal_tally(self, list_id: str, value: bytes) -> bytes:
+        del list_id
+        return value
+
+    def open_tally(self, list_id: str, blob: bytes) -> bytes:
+        del list_id
+        return blob
 
     def seal_quarantine(self, import_id: str, record_id: str, field: str, value: str) -> bytes:
         del import_id, record_id, field

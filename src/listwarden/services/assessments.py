@@ -23,6 +23,7 @@ from listwarden.domain.access import Actor
 from listwarden.domain.errors import NotFound, Reason
 from listwarden.domain.vocabulary import Band, EvidenceKind, EvidenceRole, Operation, Purpose
 from listwarden.policy.assessment import default_framework
+from listwarden.services import equality_tallies
 from listwarden.services.entries import _entry_for_collection
 from listwarden.services.events import record_event
 from listwarden.services.frameworks import require_active
@@ -170,7 +171,10 @@ def confirm_assessments(
         old = Band(entry.band) if entry.band else None
         if scoring.band_changed(old, Band(row.band)):
             changes["next_review_on"] = uow.today()
+        was = entry.band
         session.execute(update(Entry).where(Entry.id == entry.id).values(**changes))
+        if was != row.band:
+            equality_tallies.move_band(session, uow, entry.id, was)
         record_event(
             session,
             at=uow.now(),

@@ -175,7 +175,9 @@ def reapply_erasures(*, uow: UnitOfWork, reason: str, dry_run: bool = False) -> 
                     )
                 ]
                 if not dry_run:
-                    delete_rows(session, subject_id, [e for e, _ in entries], whole_person=True)
+                    delete_rows(
+                        session, uow, subject_id, [e for e, _ in entries], whole_person=True
+                    )
                     _log(session, uow, subject_id, entries, reason, certificates[subject_id])
             done.subjects.extend(present)
     for page in _pages(keys.erased_entries()):
@@ -188,7 +190,7 @@ def reapply_erasures(*, uow: UnitOfWork, reason: str, dry_run: bool = False) -> 
             ).all()
             for row in rows:
                 if not dry_run:
-                    delete_rows(session, row.subject_id, [row.id], whole_person=False)
+                    delete_rows(session, uow, row.subject_id, [row.id], whole_person=False)
                     pair = [(row.id, row.list_id)]
                     _log(session, uow, row.subject_id, pair, reason, certificates[row.id])
             done.entries.extend(row.id for row in rows)

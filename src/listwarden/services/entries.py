@@ -43,6 +43,7 @@ from listwarden.domain.vocabulary import (
     SourceType,
 )
 from listwarden.policy.engine import AccessAction, Context, EntryResource
+from listwarden.services import equality_tallies
 from listwarden.services.access import Authoriser, entry_resource, list_resource, refusal
 from listwarden.services.events import add_events, build_event, record_event
 from listwarden.services.lists import effective_status, get_list
@@ -516,6 +517,7 @@ def _insert(
             for p in prepared
         ],
     )
+    _count_for_equality(session, uow, register_list.id, prepared)
     after_collection(
         session,
         list_id=register_list.id,
@@ -527,6 +529,30 @@ def _insert(
         at=now,
     )
     return [p.entry_id for p in prepared]
+
+
+def _count_for_equality(
+    session: Session, uow: UnitOfWork, list_id: str, prepared: Sequence[Prepared]
+) -> None:
+    """Add the new entries to the list's sealed equality tally (law 9), after inserting them.
+
+    A new person's monitoring values are the ones just sealed; a person already held has their
+    record opened, as the report would count it.
+    """
+    today = uow.today()
+    known = equality_tallies.monitoring_of(
+        session, uow.cipher, [p.subject_id for p in prepared if not p.new_subject]
+    )
+    changes = []
+    for p in prepared:
+        record = (
+            (p.item.date_of_birth.strftime("%Y-%m"), p.identity_code.value, p.self_defined.value)
+            if p.new_subject
+            else known.get(p.subject_id)
+        )
+        cell = equality_tallies.cell_of(p.category.value, p.item.bcu, p.item.band, record, today)
+        changes.append((list_id, cell, 1))
+    equality_tallies.apply(session, uow, changes)
 
 
 def add_entry(*, uow: UnitOfWork, actor: Actor, list_id: str, purpose: str, item: NewEntry) -> str:

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from listwarden.domain.erasure import CertificateRequest
 from listwarden.domain.errors import InvalidInput, KeyUnavailable, ListwardenError, NotFound, Reason
 from listwarden.domain.vocabulary import Operation
+from listwarden.services import equality_tallies
 from listwarden.services.audit_config import event_log
 from listwarden.services.erased_tokens import keep_tokens
 from listwarden.services.events import add_events, build_event, record_event
@@ -176,7 +177,11 @@ def _erase(
                 if scope == "subject":  # law 11: their tokens, before their key goes
                     keep_tokens(session, uow, [subject_id])
                 delete_rows(
-                    session, subject_id, [e for e, _ in entries], whole_person=scope == "subject"
+                    session,
+                    uow,
+                    subject_id,
+                    [e for e, _ in entries],
+                    whole_person=scope == "subject",
                 )
                 # Recipients that received any of these entries are told (s.48).
                 raise_notices(
@@ -257,7 +262,7 @@ def erase_entries(
             )
             whole = [g.subject_id for g in groups if g.scope == "subject"]
             keep_tokens(session, uow, whole)  # law 11: their tokens, before their keys go
-            _delete(session, [e for g in groups for e, _ in g.entries], whole)
+            _delete(session, uow, [e for g in groups for e, _ in g.entries], whole)
             raise_notices(
                 session,
                 entry_ids=[e for g in groups for e, _ in g.entries],
@@ -472,14 +477,23 @@ def _issue(
 
 
 def delete_rows(
-    session: Session, subject_id: str, entry_ids: Sequence[str], *, whole_person: bool
+    session: Session,
+    uow: UnitOfWork,
+    subject_id: str,
+    entry_ids: Sequence[str],
+    *,
+    whole_person: bool,
 ) -> None:
     """Delete entries with their evidence and intelligence, and with ``whole_person`` the rest."""
-    _delete(session, entry_ids, [subject_id] if whole_person else [])
+    _delete(session, uow, entry_ids, [subject_id] if whole_person else [])
 
 
-def _delete(session: Session, entry_ids: Sequence[str], people: Sequence[str]) -> None:
-    """Delete the entries with their evidence and intelligence, and the people with the rest."""
+def _delete(
+    session: Session, uow: UnitOfWork, entry_ids: Sequence[str], people: Sequence[str]
+) -> None:
+    """Delete the entries with their evidence and intelligence, and the people with the rest;
+    the entries leave their lists' equality tallies in the same transaction (law 9)."""
+    uncounted = equality_tallies.entries_changes(session, uow, entry_ids, -1)
 
     def run(statement: Any) -> None:
         session.execute(statement.execution_options(synchronize_session=False))
@@ -493,6 +507,7 @@ def _delete(session: Session, entry_ids: Sequence[str], people: Sequence[str]) -
         chunk = list(people[start : start + _CHUNK])
         run(delete(MonitoringRecord).where(MonitoringRecord.subject_id.in_(chunk)))
         run(delete(Subject).where(Subject.id.in_(chunk)))
+    equality_tallies.apply(session, uow, uncounted)
 
 
 def log_erasure(

@@ -29,6 +29,7 @@ from listwarden.domain.vocabulary import (
 )
 from listwarden.policy.engine import REGISTER, AccessAction, Context
 from listwarden.services.access import Authoriser, list_resource, refusal
+from listwarden.services.equality_tallies import start_tally
 from listwarden.services.events import record_event
 from listwarden.services.unit_of_work import Attempt, UnitOfWork
 from listwarden.store.tables import Dpia, Entry, PolicyDocument, RegisterList
@@ -122,6 +123,8 @@ def create_list(
             created_at=uow.now(),
         )
         session.add(register_list)
+        session.flush()
+        start_tally(session, uow, register_list.id)  # law 9: counted from its first entry
         record_event(
             session,
             at=uow.now(),

@@ -38,6 +38,10 @@ class FieldCipher(Protocol):
 
     def open_monitoring(self, record_id: str, field: str, blob: bytes) -> str: ...
 
+    def seal_tally(self, list_id: str, value: bytes) -> bytes: ...
+
+    def open_tally(self, list_id: str, blob: bytes) -> bytes: ...
+
 
 class CredentialSealer(Protocol):
     """Seals the account credentials that must be read back, such as TOTP shared secrets."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from listwarden.store.tables import Base, Id
@@ -98,3 +98,17 @@ class EqualitySnapshotRow(Base):
     month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM
     body: Mapped[dict[str, Any]] = mapped_column(default=dict)
     taken_at: Mapped[datetime]
+
+
+class EqualityTallyRow(Base):
+    """One list's entries counted by cell, sealed under the equality key (law 9).
+
+    ``services/equality_tallies.py`` keeps it in the transaction of every change that alters
+    the counts; the equality report reads it instead of opening every monitoring record.
+    """
+
+    __tablename__ = "equality_tallies"
+
+    list_id: Mapped[str] = mapped_column(ForeignKey("lists.id"), primary_key=True)
+    cells_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime]
