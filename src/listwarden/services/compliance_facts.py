@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import LargeBinary, Select, and_, func, literal, or_, select
+from sqlalchemy import LargeBinary, Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from listwarden.crypto.envelope import NONCE_BYTES, TAG_BYTES, VERSION
@@ -84,12 +84,7 @@ def gather_facts(
                 ),
             ),
             child_entries_missing_safeguards=_children_missing_safeguards(session, uow, today),
-            entries_without_monitoring_record=_ids(
-                session,
-                select(Entry.id)
-                .outerjoin(MonitoringRecord, MonitoringRecord.subject_id == Entry.subject_id)
-                .where(MonitoringRecord.id.is_(None)),
-            ),
+            entries_without_monitoring_record=_entries_without_monitoring_record(session),
             fields_stored_unencrypted=_fields_stored_unencrypted(session),
         )
         facts = _merge(facts, _access_facts(session, uow, today, now))
@@ -110,6 +105,25 @@ def _merge(facts: ComplianceFacts, more: ComplianceFacts) -> ComplianceFacts:
 
 def _ids(session: Session, query: Select[Any]) -> tuple[str, ...]:
     return tuple(sorted(session.scalars(query)))
+
+
+def _entries_without_monitoring_record(session: Session) -> tuple[str, ...]:
+    """Entries whose person has no monitoring record (law 9: they are counted as unknown).
+
+    First the people, by NOT EXISTS over the two subject_id indexes alone (an outer join
+    fetched every record's row: ten times slower at a million entries), then their entries.
+    """
+    recorded = (
+        select(MonitoringRecord.subject_id)
+        .where(MonitoringRecord.subject_id == Entry.subject_id)
+        .exists()
+    )
+    people = list(session.scalars(select(Entry.subject_id).where(~recorded).distinct()))
+    found: list[str] = []
+    for start in range(0, len(people), 500):
+        chunk = people[start : start + 500]
+        found.extend(session.scalars(select(Entry.id).where(Entry.subject_id.in_(chunk))))
+    return tuple(sorted(found))
 
 
 def _lists_without_current_dpia(session: Session, today: date) -> tuple[str, ...]:
@@ -243,22 +257,45 @@ def _sealed_columns() -> list[tuple[str, str]]:
 
 
 def _fields_stored_unencrypted(session: Session) -> tuple[str, ...]:
-    """``table.column`` of each sealed column holding any value that is not an envelope."""
+    """``table.column`` of each sealed column holding any value that is not an envelope.
+
+    One scan a table for all its sealed columns, not one a column.
+    """
     header = literal(bytes([VERSION]), LargeBinary)
-    found = []
+    by_table: dict[str, list[str]] = {}
     for table_name, column_name in _sealed_columns():
-        column = Base.metadata.tables[table_name].c[column_name]
-        clear = session.scalar(
-            select(func.count())
-            .select_from(column.table)
-            .where(
-                column.is_not(None),
-                or_(func.length(column) < SEALED_MIN_BYTES, func.substr(column, 1, 1) != header),
+        by_table.setdefault(table_name, []).append(column_name)
+    found: list[str] = []
+    for table_name, column_names in by_table.items():
+        table = Base.metadata.tables[table_name]
+        clear = [
+            func.coalesce(
+                func.sum(
+                    case(
+                        (
+                            and_(
+                                table.c[name].is_not(None),
+                                or_(
+                                    func.length(table.c[name]) < SEALED_MIN_BYTES,
+                                    func.substr(table.c[name], 1, 1) != header,
+                                ),
+                            ),
+                            1,
+                        ),
+                        else_=0,
+                    )
+                ),
+                0,
             )
+            for name in column_names
+        ]
+        counts = session.execute(select(*clear).select_from(table)).one()
+        found.extend(
+            f"{table_name}.{name.removesuffix('_ct')}"
+            for name, n in zip(column_names, counts, strict=True)
+            if n
         )
-        if clear:
-            found.append(f"{table_name}.{column_name.removesuffix('_ct')}")
-    return tuple(found)
+    return tuple(sorted(found))
 
 
 def _access_facts(session: Session, uow: UnitOfWork, today: date, now: datetime) -> ComplianceFacts:
