@@ -223,7 +223,7 @@ def test_the_tally_is_sealed_and_bound_to_its_list(register: Register) -> None:
     _population(register, cast, [matrix, other], random.Random(9), 10)
     with register.uow.read_only() as session:
         rows = session.execute(select(EqualityTallyRow.list_id, EqualityTallyRow.cells_ct))
-        blobs: dict[str, bytes] = dict(rows.tuples().all())
+        blobs: dict[str, bytes] = {r.list_id: r.cells_ct for r in rows}
     for blob in blobs.values():
         assert b'"not_stated"' not in blob
         assert b'"suspected"' not in blob
