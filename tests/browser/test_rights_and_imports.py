@@ -180,6 +180,26 @@ def test_a_restriction_request_is_decided_with_a_reason_and_applied(
     visit.check("rights-decided")
 
 
+def test_an_access_request_answered_neither_confirming_nor_denying(
+    visit: Visit, demo: Demo
+) -> None:
+    page = visit.page
+    who = _person(demo, "NE", with_intelligence=False)
+    visit.sign_in("iru")
+    _record(page, "Access", who, confirmed=True)
+    page.get_by_role("button", name="Extend the request").click()  # without its reason
+    expect(page.get_by_role("alert")).to_contain_text("Say why the request is complex")
+    visit.check("rights-extend-error")
+    page.get_by_label("Why neither confirm nor deny").fill("An investigation would be alerted")
+    page.get_by_role("button", name="Neither confirm nor deny").click()
+    expect(page.get_by_text("answered neither confirming nor denying")).to_be_visible()
+    page.get_by_role("button", name="Compile and send the response").click()
+    expect(page.get_by_test_id("statement")).to_contain_text("neither confirm nor deny")
+    expect(page.get_by_test_id("response-person")).to_have_count(0)
+    assert who.family not in page.content()
+    visit.check("rights-ncnd")
+
+
 def test_a_request_is_recorded_without_javascript(visit_without_js: Visit, demo: Demo) -> None:
     page = visit_without_js.page
     who = _person(demo, "SW", with_intelligence=False)
@@ -205,7 +225,12 @@ def test_the_iao_imports_a_borough_spreadsheet_dry_run_first_then_its_quarantine
     page = visit.page
     sheet = tmp_path / "hackney-matrix.csv"
     kinds = write_borough_file(
-        sheet, 80, today=demo.register.uow.today(), iao_id=demo.user_id("iao"), seed=41
+        sheet,
+        80,
+        today=demo.register.uow.today(),
+        iao_id=demo.user_id("iao"),
+        seed=41,
+        problem_every=5,
     )
     mapping = tmp_path / "mapping.toml"
     mapping.write_text(MAPPING_TOML)

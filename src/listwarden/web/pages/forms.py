@@ -62,7 +62,7 @@ class FormErrors:
             self.add(default_field, error.detail)
         for reason in error.reasons:
             name = (aliases or {}).get(reason.field or "", reason.field)
-            self.add(_field_id(name, default_field), reason.detail)
+            self.add(_field_id(name, default_field), reason.detail or error.detail)
 
     def message(self, field_id: str) -> dict[str, str] | None:
         text = self.by_field.get(field_id)

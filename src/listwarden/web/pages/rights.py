@@ -203,6 +203,13 @@ def _after(request_id: str, done: str) -> RedirectResponse:
     return RedirectResponse(f"/subject-requests/{request_id}?done={done}", status_code=303)
 
 
+WHY_MISSING = {
+    "extended": "say why the request is complex",
+    "ncnd": "say why neither confirming nor denying is necessary",
+    "officers": "say why the officers may be named",
+}
+
+
 def _reasoned(
     request: Request,
     uow: UowDep,
@@ -212,10 +219,13 @@ def _reasoned(
     action: Any,
     done: str,
 ) -> Response:
+    errors = FormErrors()
+    if not reason.strip():
+        errors.add(f"{done}-reason", WHY_MISSING[done])
+        return _request_page(request, uow, actor, request_id, errors=errors, status=422)
     try:
         action(uow=uow, actor=actor, request_id=request_id, reason=reason)
     except InvalidInput as error:
-        errors = FormErrors()
         errors.add_error(error, f"{done}-reason", {"reason": f"{done}-reason"})
         return _request_page(request, uow, actor, request_id, errors=errors, status=422)
     return _after(request_id, done)
