@@ -77,6 +77,7 @@ class ChunkMatches:
     erased: set[str] = field(default_factory=set)
     ambiguous: int = 0
     deep_bytes: int = 0  # how much of the chunk was searched deep
+    regions: list[tuple[int, int]] = field(default_factory=list)  # the stretches searched deep
 
     def add(self, index: int, kinds: set[str]) -> None:
         self.people.setdefault(index, set()).update(kinds)
@@ -180,6 +181,7 @@ class Fingerprint:
                 self._anchor(chunk[low:high], folded[low:high], found, [], fast=False, deep=True)
         else:
             regions = []
+        found.regions = regions
         for low, high in regions:
             people, ambiguous = self._sweep.sweep(chunk[low:high])
             found.ambiguous += ambiguous

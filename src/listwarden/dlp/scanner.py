@@ -261,7 +261,10 @@ class Tally:
                 self.people.setdefault(index, set()).update(kinds)
             self.erased.update(found.erased)
             if len(self.tags) < self._options.max_tags:
-                self.tags.update(_tags(chunk))
+                # Row tags sit on the rows of the people found: look only around them, since
+                # the tag pattern stops at every hex digit and letter of a whole chunk.
+                for low, high in found.regions or [(0, len(chunk))]:
+                    self.tags.update(_tags(chunk[low:high]))
 
     def finding(self, path: str, digest: str, size: int, fmt: str) -> Finding:
         ids = self._fingerprint.subject_id

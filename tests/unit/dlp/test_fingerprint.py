@@ -160,3 +160,21 @@ def test_a_list_hidden_among_other_people_is_searched_deep_around_it(tmp_path: P
     text = "\n".join(rows[:1500] + block + rows[1500:]) + "\n"
     [result] = _scan_text(tmp_path, FILLER + text, ScanOptions())
     assert {"S-1", *(p.subject_id for p in spelled)} <= set(result.split(":")[1].split(","))
+
+
+def test_row_tags_are_taken_beside_the_people_found_not_across_the_whole_file(
+    fingerprint: Fingerprint, tmp_path: Path
+) -> None:
+    beside, far = "9f3a6c1d2e4b5a70" * 2, "0b1c2d3e4f5a6b7c" * 2
+    filler = "Minutes of the ward panel: parking, litter and street lights.\n" * 2_000
+    text = (
+        filler
+        + f"{beside},Zoë O'Brien-Mensah,09/07/2004,amber\n"
+        + filler * 2
+        + f"stock ref {far} returned\n"
+    )
+    (tmp_path / "fragment.csv").write_text(text, encoding="utf-8")
+    [finding] = scan_paths([tmp_path], fingerprint).findings
+    assert finding.strength is Strength.STRONG
+    assert beside in finding.tags
+    assert far not in finding.tags
