@@ -28,9 +28,9 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import case, func, select, text
+from sqlalchemy import Table, case, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from listwarden.domain.equality import AgeBand, age_band_from_birth_month
@@ -171,14 +171,14 @@ def apply(session: Session, uow: UnitOfWork, changes: Iterable[Change]) -> None:
     by_list: dict[str, Counter[Cell]] = {}
     for list_id, cell, n in changes:
         by_list.setdefault(list_id, Counter())[cell] += n
-    today = uow.today()
+    today, table = uow.today(), cast(Table, EqualityTallyRow.__table__)
     for list_id in sorted(by_list):  # one order, so two writers never wait on each other
-        row = session.execute(
-            select(EqualityTallyRow).where(EqualityTallyRow.list_id == list_id).with_for_update()
-        ).scalar_one_or_none()
-        if row is None:
+        # Core statements, not the ORM: this runs in every collecting transaction.
+        this = table.c.list_id == list_id
+        blob = session.execute(select(table.c.cells_ct).where(this).with_for_update()).scalar()
+        if blob is None:
             continue  # not kept yet: the next report counts the list whole
-        tally = _decode(list_id, uow.cipher.open_tally(list_id, row.cells_ct))
+        tally = _decode(list_id, uow.cipher.open_tally(list_id, blob))
         # Both sides folded on one day, so a person counted as a child when added and
         # removed as an adult leaves the cell they were counted in.
         day = today if tally.folded_on is None else max(today, tally.folded_on)
@@ -186,13 +186,12 @@ def apply(session: Session, uow: UnitOfWork, changes: Iterable[Change]) -> None:
         for cell, n in by_list[list_id].items():
             tally.cells[folded_cell(cell, day)] += n
         if any(n < 0 for n in tally.cells.values()):
-            session.delete(row)  # it did not hold what was removed: rebuilt by the next report
-            session.flush()
+            # It did not hold what was removed: dropped, to be rebuilt by the next report.
+            session.execute(delete(table).where(this))
             continue
         tally.fold(day)  # drops the cells emptied
-        row.cells_ct = uow.cipher.seal_tally(list_id, _encode(tally))
-        row.updated_at = uow.now()
-    session.flush()
+        sealed = uow.cipher.seal_tally(list_id, _encode(tally))
+        session.execute(update(table).where(this).values(cells_ct=sealed, updated_at=uow.now()))
 
 
 def monitoring_of(
