@@ -4,9 +4,11 @@ Design. The naive matcher runs one automaton over every full name, visiting ever
 Python's slowest kind of loop. A date of birth is a rarer anchor than a name and has few written
 shapes, so the fast pass stops only at separators beside a four-digit year that is some
 registered person's year of birth (one compiled pattern, ``dates.DateFinder``; dates of ordinary
-business never reach Python), looks the date up in a dict of the people born that day, glances
-at the line for one of their family names in bytes, and only then decodes and folds a window to
-confirm the name (the line, or a few lines for a record card). Deep search, which costs ten
+business never reach Python), passes over a whole ``dd/mm/yyyy`` or ``yyyy-mm-dd`` that is
+nobody's date of birth by one set lookup (most dates in a list of other people), looks any
+other date up in a dict of the people born that day, glances at the line for one of their
+family names in bytes, and only then decodes and folds a window to confirm the name (the
+line, or a few lines for a record card). Deep search, which costs ten
 times as much a byte, runs where it pays: on the head of each part of a file, and around each
 place the fast pass found someone. There it adds two-digit years and spelled-out months, and the
 name sweep (``sweep.NameSweep``) for names alone and names beside a nickname or identifier.
@@ -118,6 +120,8 @@ class Fingerprint:
         self._erased_dobs = frozenset(t.dob for t in live)
         self._erased_day: dict[int, bool] = {}
         self._relevant: dict[bytes, tuple[int, int, tuple[int, ...]] | None] = {}
+        # Erased people's days are hidden in tokens, so with tokens every date is parsed.
+        self._shapes = None if self._erased_dobs else _dob_shapes(self._by_dob)
         self.dob_years = dob_years
 
     @classmethod
@@ -202,10 +206,29 @@ class Fingerprint:
     ) -> None:
         """Confirm the people born on each date in the chunk by their name around the date."""
         windows: dict[tuple[int, int], Window] = {}
-        finder, relevant = self._finder, self._relevant
+        finder, relevant, size = self._finder, self._relevant, len(folded)
         for pattern in (finder.fast,) * fast + (finder.deep,) * deep:
+            shapes = self._shapes if pattern is finder.fast else None
             for match in pattern.finditer(folded):
                 slash = match.start()
+                if shapes is not None:
+                    # The two commonest shapes, dd/mm/yyyy and yyyy/mm/dd, are looked up
+                    # whole: a date nobody was born on is passed over without parsing.
+                    if slash >= 5 and folded[slash - 3] == _SLASH:
+                        low, high, digits = slash - 5, slash + 5, _DMY_DIGITS
+                    elif slash >= 4 and slash + 3 < size and folded[slash + 3] == _SLASH:
+                        low, high, digits = slash - 4, slash + 6, _YMD_DIGITS
+                    else:
+                        low = high = 0
+                    if (
+                        high
+                        and high <= size
+                        and (low == 0 or folded[low - 1] not in _DIGITS)
+                        and (high == size or folded[high] not in _DIGITS)
+                        and folded[low:high].translate(_DIGIT_MASK) == digits
+                        and folded[low:high] not in shapes
+                    ):
+                        continue
                 key = date_key(folded, slash)
                 date_at = relevant.get(key, _UNSEEN)
                 if date_at is _UNSEEN:
@@ -308,6 +331,26 @@ class Fingerprint:
                 if token in self._erased_names:
                     hits.add(token)
         return hits
+
+
+_SLASH = ord("/")
+_DIGITS = frozenset(b"0123456789")
+_DIGIT_MASK = bytes(48 if 48 <= b <= 57 else b for b in range(256))  # every digit reads as 0
+_DMY_DIGITS, _YMD_DIGITS = b"00/00/0000", b"0000/00/00"
+
+
+def _dob_shapes(by_dob: Iterable[int]) -> frozenset[bytes]:
+    """Every registered date of birth as folded ``dd/mm/yyyy`` (and ``mm/dd/yyyy`` where only
+    the American reading can be meant, the day being past 12) and ``yyyy/mm/dd``."""
+    shapes: set[bytes] = set()
+    for ordinal in by_dob:
+        day = date.fromordinal(ordinal)
+        d, m, y = day.day, day.month, day.year
+        shapes.add(f"{d:02d}/{m:02d}/{y}".encode())
+        shapes.add(f"{y}/{m:02d}/{d:02d}".encode())
+        if d > 12:
+            shapes.add(f"{m:02d}/{d:02d}/{y}".encode())
+    return frozenset(shapes)
 
 
 def _regions(spots: list[tuple[int, int]], size: int) -> list[tuple[int, int]]:

@@ -178,3 +178,25 @@ def test_row_tags_are_taken_beside_the_people_found_not_across_the_whole_file(
     assert finding.strength is Strength.STRONG
     assert beside in finding.tags
     assert far not in finding.tags
+
+
+@pytest.mark.parametrize(
+    ("written", "found"),
+    [
+        ("25/02/1999", True),
+        ("02/25/1999", True),  # the American reading, the only one a 25th month allows
+        ("1999-02-25", True),
+        ("1999/02/25", True),
+        ("25/02/1998", False),
+        ("24/02/1999", False),
+        ("125/02/1999", False),
+        ("25/02/19990", False),
+    ],
+)
+def test_whole_dates_are_looked_up_without_parsing_and_still_found(
+    written: str, found: bool
+) -> None:
+    quill = Person("S-Q", "Quill", "Vantorrow", date_of_birth=date(1999, 2, 25))
+    matcher = Fingerprint.build([quill, *OTHERS], today=TODAY)
+    people = _people(matcher, f"intel log\nVANTORROW, Quill\t{written}\tseen\n")
+    assert ("S-Q" in people and "dob" in people["S-Q"]) is found
