@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, make_url, select
 from typer.testing import CliRunner
 
 from listwarden.bootstrap import Register, open_register
 from listwarden.cli import app
+from listwarden.crypto.keystore_schema import data_keys
 from listwarden.crypto.register_keys import RegisterKeys
 from listwarden.domain.errors import Conflict, InvalidInput
+from listwarden.services import retention
 from listwarden.services.entries import NewEvidence, NewIntelligence
 from listwarden.services.retention import schedule_for, scheduler_lock, sweep
 from listwarden.settings import Settings
@@ -230,3 +233,47 @@ def test_a_second_sweep_while_one_runs_is_refused(register: Register, settings: 
         assert sweep(uow=other.uow).removed == 0
     finally:
         other.close()
+
+
+def _sealed_keys(register: Register, subject_ids: list[str]) -> list[bytes]:
+    with register.keystore.read_connection() as conn:
+        rows = conn.execute(
+            select(data_keys.c.wrapped).where(data_keys.c.owner_id.in_(subject_ids))
+        ).scalars()
+        return [bytes(wrapped)[-48:] for wrapped in rows]  # each key's ciphertext and tag
+
+
+def _in_keystore_files(register: Register, needles: list[bytes]) -> int:
+    path = Path(str(make_url(register.settings.resolved_keystore_url).database))
+    data = b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
+    return sum(1 for needle in needles if needle in data)
+
+
+def test_destroyed_keys_leave_the_key_store_wal_during_and_after_a_sweep(
+    register: Register, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cast = make_cast(register)
+    matrix = authorised_list(register, cast)
+    entries = [_quiet(register, cast, matrix, n) for n in range(5)]
+    with register.uow.read_only() as session:
+        people = list(session.scalars(select(Entry.subject_id).where(Entry.id.in_(entries))))
+    sealed = _sealed_keys(register, people)
+    assert _in_keystore_files(register, sealed) == 5, "the scan must see the keys beforehand"
+    _later(register, 190)
+    monkeypatch.setattr(retention, "PURGE_EVERY", 2)
+    seen: list[tuple[int, int]] = []
+
+    def stop_after_three(done: int, total: int) -> None:
+        seen.append((done, _in_keystore_files(register, sealed)))
+        if done == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        sweep(uow=register.uow, batch_size=1, progress=stop_after_three)
+
+    # After two removals the WAL was truncated; the third waited for the end of the sweep,
+    # which came by an interrupt and truncated it too.
+    assert seen[1] == (2, 3)
+    assert _in_keystore_files(register, sealed) == 2
+    sweep(uow=register.uow)
+    assert _in_keystore_files(register, sealed) == 0

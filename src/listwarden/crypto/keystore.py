@@ -3,7 +3,9 @@
 Destroying a person's data key is how they are erased from every copy of the main database
 (crypto-shredding, law 5). So the key store keeps nothing once a key is destroyed: on SQLite the
 row is overwritten (``secure_delete``) and the write-ahead log is checkpointed and truncated at
-once; on PostgreSQL the caller runs :meth:`KeyStore.vacuum`.
+once; on PostgreSQL the caller runs :meth:`KeyStore.vacuum`. A long run of destructions (the
+retention sweep) can ask, with :meth:`KeyStore.wal_purge_deferred`, for one truncation when it
+ends instead of one each: that thread's destructions then wait for it, nobody else's do.
 
 Unwrapped keys are cached per process (LRU). Every worker must stop serving a key as soon as any
 worker destroys it, so each destruction bumps a ``generation`` counter in the store, in the same
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -88,6 +91,7 @@ class KeyStore:
         self._max_staleness = max_staleness
         self._checked_at = float("-inf")
         self._fast = KeyReader(self._engine)
+        self._deferral = threading.local()  # per thread: purges deferred, and whether one is owed
         try:
             metadata.create_all(self._engine)
             init_generation(self._engine)
@@ -333,6 +337,31 @@ class KeyStore:
             )
         backup_sqlite(self._engine, dest_path)
 
+    @contextmanager
+    def wal_purge_deferred(self) -> Iterator[None]:
+        """Within, this thread's destructions leave the WAL to one purge when the outermost exits.
+
+        The purge runs however the block ends (an error, an interrupt), so destroyed key bytes
+        outlive the block only if the process itself dies, and then only until the next purge.
+        """
+        state = self._deferral
+        depth = getattr(state, "depth", 0)
+        state.depth = depth + 1
+        if depth == 0:
+            state.owed = False
+        try:
+            yield
+        finally:
+            state.depth = depth
+            if depth == 0 and state.owed:
+                state.owed = False
+                self.purge_wal()
+
+    def purge_wal(self) -> None:
+        """SQLite: checkpoint and truncate the WAL now (its older frames hold what was deleted)."""
+        if self._is_sqlite:
+            self._purge_wal()
+
     def vacuum(self) -> None:
         """Rewrite the store so deleted rows leave no trace: ``VACUUM`` outside any transaction."""
         if self._is_sqlite:
@@ -403,7 +432,10 @@ class KeyStore:
             ).scalar_one()
         self._cache.advance(new - 1, new, [(kind, name) for name in names])
         if self._is_sqlite:
-            self._purge_wal()
+            if getattr(self._deferral, "depth", 0):
+                self._deferral.owed = True
+            else:
+                self._purge_wal()
         return destroyed
 
     def _purge_wal(self) -> None:

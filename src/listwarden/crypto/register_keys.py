@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -92,11 +93,18 @@ class RegisterKeys:
         ]
         return self.certificates.issue_many(documents)
 
-    def complete_erasures(self, certificate_ids: Sequence[str]) -> int:
-        """Destroy the keys and complete many certificates in one transaction; how many."""
-        if not certificate_ids:
+    def complete_erasures(self, certificates: Sequence[Any]) -> int:
+        """Destroy the keys and complete many certificates in one transaction; how many.
+
+        Certificates this store issued or read are used as they are (a batch erasure holds
+        them already); anything else is read again by its id.
+        """
+        if not certificates:
             return 0
-        certs = self.certificates.get_many(certificate_ids)
+        held = [c for c in certificates if isinstance(c, StoredCertificate)]
+        if len(held) < len(certificates):
+            held = self.certificates.get_many([c.id for c in certificates])
+        certs = held
         if self.cipher is not None:
             for cert in certs:
                 if cert.scope == "subject":
@@ -176,9 +184,16 @@ class RegisterKeys:
             after = page[-1]
 
     def overwrite_destroyed(self) -> None:
-        """Leave no destroyed key behind: SQLite overwrites as it deletes; PostgreSQL vacuums."""
-        if not self.keystore.is_sqlite:
+        """Leave no destroyed key behind: SQLite overwrites as it deletes and its WAL is
+        truncated; PostgreSQL vacuums."""
+        if self.keystore.is_sqlite:
+            self.keystore.purge_wal()
+        else:
             self.keystore.vacuum()
+
+    def overwrite_deferred(self) -> AbstractContextManager[None]:
+        """This thread's destructions truncate the key store's WAL once, when the block ends."""
+        return self.keystore.wal_purge_deferred()
 
     # Backups.
 

@@ -291,8 +291,8 @@ def erase_entries(
         for cert in certs:
             _settle(uow, keys, cert)
         raise
-    keys.complete_erasures([c.id for c in certs])
-    # Each was issued above and has just been completed: no need to read them back.
+    keys.complete_erasures(certs)  # as issued above: the key store need not read them back
+    # Each has just been completed: no need to read them back either.
     return [replace(_outcome(c), completed=True) for c in certs]
 
 
@@ -303,7 +303,7 @@ def finish_interrupted(*, uow: UnitOfWork) -> int:
     that failed); it is left for ``keys reconcile``, which knows how long to wait.
     """
     keys = keys_of(uow)
-    done = [c.id for c in keys.pending_certificates() if not rows_present(uow, c)]
+    done = [c for c in keys.pending_certificates() if not rows_present(uow, c)]
     return keys.complete_erasures(done) if done else 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import date, datetime
 from typing import Any, BinaryIO, Protocol
 
@@ -129,8 +130,8 @@ class KeyStorePort(Protocol):
 
     def complete_erasure(self, certificate_id: str) -> bool: ...
 
-    def complete_erasures(self, certificate_ids: Sequence[str]) -> int:
-        """Destroy the keys and complete many certificates in one transaction; how many."""
+    def complete_erasures(self, certificates: Sequence[ErasureCertificate]) -> int:
+        """Destroy the keys and complete many certificates (as issued or read) at once; how many."""
         ...
 
     def abandon_certificate(self, certificate_id: str) -> bool: ...
@@ -155,6 +156,12 @@ class KeyStorePort(Protocol):
 
     def erased_entries(self) -> Iterator[tuple[str, str]]: ...
 
-    def overwrite_destroyed(self) -> None: ...
+    def overwrite_destroyed(self) -> None:
+        """Leave no destroyed key's bytes behind in the key store (its WAL, its free pages)."""
+        ...
+
+    def overwrite_deferred(self) -> AbstractContextManager[None]:
+        """Within, this thread's key destructions leave the overwriting to one when it ends."""
+        ...
 
     def backup_sealer(self, kind: str) -> BackupSealer: ...

@@ -19,7 +19,7 @@ from __future__ import annotations
 import fcntl
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
@@ -62,6 +62,7 @@ Progress = Callable[[int, int], None]
 SWEEP_LOCK_KEY = 0x4C57_5245  # "LWRE": the PostgreSQL advisory lock the sweep holds
 ESCALATED = "review overdue: escalated to the IAO"
 REPORTED_REMOVALS = 1000  # the report names the first removals; the access log has every one
+PURGE_EVERY = 10_000  # removals between truncations of the key store's WAL during a sweep
 
 
 @cache
@@ -225,17 +226,23 @@ def sweep(
             select(RegisterList.id, RegisterList.retention_schedule_ref).order_by(RegisterList.id)
         ).all()
     plans = [(row.id, schedule_for(row.retention_schedule_ref)) for row in lists]
-    with scheduler_lock(uow):
+    # The key store's WAL is truncated every PURGE_EVERY removals and when the sweep ends (even
+    # by an error), not after every batch: one truncation costs as much as a batch's keys.
+    deferred = nullcontext() if dry_run else erasure.keys_of(uow).overwrite_deferred()
+    with scheduler_lock(uow), deferred:
         if not dry_run:  # a sweep killed after a commit left certificates to complete
             erasure.finish_interrupted(uow=uow)
         total = sum(_count(uow, list_id, s, day) for list_id, s in plans)
         report.candidates = total
-        done = 0
+        done = purged = 0
         for list_id, schedule in plans:
             report.lists += 1
             for batch in _batches(uow, list_id, schedule, day, batch_size):
                 _apply(uow, schedule, batch, day, report, dry_run)
                 done += len(batch)
+                if not dry_run and report.removed - purged >= PURGE_EVERY:
+                    erasure.keys_of(uow).overwrite_destroyed()
+                    purged = report.removed
                 if progress is not None:
                     progress(done, total)
         report.quarantines_erased = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+import threading
 from datetime import UTC
 from pathlib import Path
 
@@ -194,6 +195,65 @@ def test_destroyed_key_bytes_are_gone_from_the_file_and_its_wal(
     finally:
         store.close()
         other_worker.close()
+
+
+def _wrapped_tail(store: KeyStore, owner: str) -> bytes:
+    with store._engine.connect() as conn:
+        wrapped = conn.exec_driver_sql(
+            "SELECT wrapped FROM data_keys WHERE owner_id = ?", (owner,)
+        ).scalar_one()
+    return bytes(wrapped)[-48:]  # the AES-GCM ciphertext and tag of the key
+
+
+def test_a_deferred_purge_leaves_the_wal_to_the_end_of_the_block_and_runs_on_error(
+    sqlite_url: str, kek: FileKeyProvider, tmp_path: Path
+) -> None:
+    store = KeyStore(sqlite_url, kek)
+    try:
+        store.create_data_keys([f"subject-{n}" for n in range(3)])
+        sealed = [_wrapped_tail(store, f"subject-{n}") for n in range(3)]
+        files = [tmp_path / "keystore.sqlite", tmp_path / "keystore.sqlite-wal"]
+
+        seen: list[list[str]] = []
+
+        def failing_sweep() -> None:
+            with store.wal_purge_deferred():
+                assert store.destroy("subject-0")
+                with store.wal_purge_deferred():  # nested: only the outermost purges
+                    assert store.destroy("subject-1")
+                seen.extend([_scan(files, sealed[0]), _scan(files, sealed[1])])
+                raise RuntimeError("the sweep failed")
+
+        with pytest.raises(RuntimeError):
+            failing_sweep()
+        # Deferred: the destroyed keys' old pages were still in the WAL inside the block ...
+        assert all(seen)
+        # ... and are gone once it has ended, even by an error.
+        assert _scan(files, sealed[0]) == _scan(files, sealed[1]) == []
+
+        assert store.destroy("subject-2")  # outside any block: purged at once, as before
+        assert _scan(files, sealed[2]) == []
+    finally:
+        store.close()
+
+
+def test_a_deferred_purge_defers_only_its_own_threads_destructions(
+    sqlite_url: str, kek: FileKeyProvider, tmp_path: Path
+) -> None:
+    store = KeyStore(sqlite_url, kek)
+    try:
+        store.create_data_keys(["sweep-subject", "request-subject"])
+        sealed = _wrapped_tail(store, "request-subject")
+        files = [tmp_path / "keystore.sqlite", tmp_path / "keystore.sqlite-wal"]
+        with store.wal_purge_deferred():
+            store.destroy("sweep-subject")
+            # A subject-rights erasure served on another thread meanwhile is purged at once.
+            other = threading.Thread(target=store.destroy, args=("request-subject",))
+            other.start()
+            other.join()
+            assert _scan(files, sealed) == []
+    finally:
+        store.close()
 
 
 def test_store_file_is_private(sqlite_url: str, kek: FileKeyProvider, tmp_path: Path) -> None:
