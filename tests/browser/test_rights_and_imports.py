@@ -21,7 +21,14 @@ from sqlalchemy import select
 from listwarden.demo.borough_sheet import MAPPING_TOML, expected_reasons, write_borough_file
 from listwarden.demo.generator import MATRIX
 from listwarden.domain.subject_rights import due_on
-from listwarden.store.tables import DisclosureEntryRow, Entry, IntelligenceItem, Subject
+from listwarden.store.tables import (
+    DisclosureEntryRow,
+    Entry,
+    IntelligenceItem,
+    MonitoringRecord,
+    Subject,
+)
+from listwarden.web.templating import humanise
 from tests.browser.conftest import Demo, Visit
 
 
@@ -140,6 +147,15 @@ def test_the_iru_records_an_access_request_runs_its_clock_and_answers_it_with_re
         page.get_by_role("button", name="Download as JSON").click()
     document = json.loads(saved.value.path().read_text())
     assert document["person"]["family_name"] == who.family
+    with demo.register.uow.read_only() as session:
+        monitored = session.scalars(
+            select(MonitoringRecord.id).where(MonitoringRecord.subject_id == who.subject_id)
+        ).all()
+    assert len(monitored) == 1  # the demo monitors everyone it lists
+    assert document["monitoring"]["ethnicity_as_you_defined_it"]
+    expect(page.get_by_test_id("response-monitoring")).to_contain_text(
+        humanise(document["monitoring"]["ethnicity_as_you_defined_it"])
+    )
     assert document["restrictions"] == [
         {"withheld": "intelligence", "ground": "avoid_prejudicing_crime_prevention"}
     ]
