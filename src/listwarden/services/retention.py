@@ -142,20 +142,30 @@ def _candidate_filter(schedule: RetentionSchedule, today: date) -> Any:
     from listwarden.domain.retention import ANCHOR_FACT, FACTS
 
     ors = [Entry.next_review_on <= today + timedelta(days=schedule.notice_days)]
+    # "anchor <= c1 OR anchor <= c2" is "anchor <= the later of them": one correlated subquery
+    # an entry for each anchor, where SQLite would run one for every term.
+    latest: dict[str, date] = {}
+
+    def loosen(fact: str, cutoff: date) -> None:
+        latest[fact] = max(cutoff, latest.get(fact, cutoff))
+
     for group in schedule.groups.values():
-        cutoff = today - timedelta(days=group.period_days)
-        ors.append(_anchor(ANCHOR_FACT[group.counted_from]) <= cutoff)
+        loosen(ANCHOR_FACT[group.counted_from], today - timedelta(days=group.period_days))
     for rule in schedule.removal_rules:
-        ands = []
+        ands: list[tuple[str, date]] = []
         for c in rule.conditions:
             if FACTS[c.fact].type is FactType.DAYS and isinstance(c.value, int):
                 if c.op not in (Op.GE, Op.GT):
                     continue
                 days = c.value + (1 if c.op is Op.GT else 0)
-                ands.append(_anchor(c.fact) <= today - timedelta(days=days))
+                ands.append((c.fact, today - timedelta(days=days)))
         if not ands:
             return None
-        ors.append(and_(*ands))
+        if len(ands) == 1:
+            loosen(*ands[0])
+        else:
+            ors.append(and_(*(_anchor(fact) <= cutoff for fact, cutoff in ands)))
+    ors.extend(_anchor(fact) <= cutoff for fact, cutoff in latest.items())
     return or_(*ors)
 
 
