@@ -250,3 +250,17 @@ def test_the_rights_and_import_routes_are_published(iru: Iru) -> None:
     } <= set(paths)
     upload = paths["/api/v1/imports"]["post"]["requestBody"]["content"]
     assert list(upload) == ["multipart/form-data"]
+
+
+def test_an_erasure_granted_counts_the_notices_it_raised(iru: Iru) -> None:
+    world = iru.world
+    entry = world.entries[1]
+    request_disclosure(uow=world.register.uow, actor=world.cast.analyst, ask=world.ask([entry]))
+    sid = iru.subject(entry)
+    made = iru.post("", {"kind": "erasure", "identity_method": "passport", "subject_id": sid})
+    rid = made.json()["id"]
+    decided = iru.post(f"/{rid}/decision", {"grant": True, "reason": "no longer necessary"})
+    assert decided.status_code == 200, decided.text
+    assert (decided.json()["entries_changed"], decided.json()["notices_raised"]) == (1, 1)
+    with world.register.uow.read_only() as session:
+        assert session.get(Entry, entry) is None

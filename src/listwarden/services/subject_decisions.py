@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from listwarden.domain.access import Actor
@@ -28,7 +28,7 @@ from listwarden.services.events import add_events, build_event, record_event
 from listwarden.services.sharing_notices import NoticeKind, raise_notices
 from listwarden.services.subject_requests import ANSWERED, _open_request
 from listwarden.services.unit_of_work import Attempt, UnitOfWork
-from listwarden.store.tables import Entry, Subject, SubjectRequestRow
+from listwarden.store.tables import Entry, RecipientNotice, Subject, SubjectRequestRow
 
 RECTIFIABLE = ("given_name", "family_name", "date_of_birth", "nicknames", "address")
 
@@ -136,6 +136,20 @@ def _apply(
     return len(ids), raise_notices(session, entry_ids=ids, kind=notice, at=uow.now())
 
 
+def _erasure_notices(session: Session, entry_ids: list[str]) -> int:
+    if not entry_ids:
+        return 0
+    counted = session.scalar(
+        select(func.count())
+        .select_from(RecipientNotice)
+        .where(
+            RecipientNotice.entry_id.in_(entry_ids),
+            RecipientNotice.kind == NoticeKind.ERASURE.value,
+        )
+    )
+    return int(counted or 0)
+
+
 def _record(
     session: Session,
     uow: UnitOfWork,
@@ -196,5 +210,8 @@ def decide_request(
         row = _open_request(session, request_id)
         if grant and kind is not RequestKind.ERASURE:
             changed, notices = _apply(session, uow, actor, row, kind, fixes)
+        elif grant:
+            # The erasure raised its own notices (s.48), one per disclosure of each entry.
+            notices = _erasure_notices(session, list(done.entry_ids))
         _record(session, uow, actor, row, grant, why, fixes)
     return Decided(request_id, kind.value, grant, changed, notices)
