@@ -4,8 +4,8 @@ The register is filled with other people's entries by bare inserts (their values
 the response never opens them), then one person is put on two lists through the services,
 given intelligence, and consulted. The response is compiled at each size; the baseline, in the
 same run, is bare SQL reading that person's entries, log events and monitoring record by the
-same indexes, so the ratio is what decrypting, restricting and logging the read cost. Constant time across sizes is
-the claim: the compiler reads only by the subject's indexes.
+same indexes, so the ratio is what decrypting, restricting and logging the read cost. Constant
+time across sizes is the claim: the compiler reads only by the subject's indexes.
 """
 
 from __future__ import annotations
