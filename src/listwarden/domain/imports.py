@@ -61,6 +61,8 @@ def column_label(number: int) -> str:
 
 def cell_text(value: Cell) -> str:
     """A cell as trimmed text; a whole number read as a float loses its ``.0``."""
+    if type(value) is str:  # every CSV cell, most spreadsheet cells: the common case first
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():

@@ -49,6 +49,7 @@ from listwarden.services.events import add_events, build_event, record_event
 from listwarden.services.lists import effective_status, get_list
 from listwarden.services.reviews import after_collection
 from listwarden.services.unit_of_work import Attempt, UnitOfWork
+from listwarden.store.bulk import insert_rows
 from listwarden.store.tables import (
     Base,
     Entry,
@@ -442,19 +443,20 @@ def _insert(
     *,
     import_id: str | None = None,
 ) -> list[str]:
-    # Core inserts of whole rows (absent values as NULL): one executemany per table, where the
+    # Whole rows (absent values as NULL), one executemany per table (``store.bulk``), where the
     # ORM's bulk insert would split a batch wherever the optional columns change.
     now, today = uow.now(), uow.today()
     new_subjects = [p for p in prepared if p.new_subject]
     if new_subjects:
         uow.cipher.new_subject_keys([p.subject_id for p in new_subjects])
     if new_subjects:
-        session.execute(insert(_table(Subject)), [_subject_row(uow, p) for p in new_subjects])
-        session.execute(
-            insert(_table(MonitoringRecord)), [_monitoring_row(uow, p) for p in new_subjects]
+        insert_rows(session, _table(Subject), [_subject_row(uow, p) for p in new_subjects])
+        insert_rows(
+            session, _table(MonitoringRecord), [_monitoring_row(uow, p) for p in new_subjects]
         )
-    session.execute(
-        insert(_table(Entry)),
+    insert_rows(
+        session,
+        _table(Entry),
         [
             {
                 "id": p.entry_id,
@@ -493,14 +495,14 @@ def _insert(
         for e in p.item.evidence
     ]
     if evidence:
-        session.execute(insert(_table(EvidenceItem)), evidence)
+        insert_rows(session, _table(EvidenceItem), evidence)
     intelligence = [
         i.row(uow, subject_id=p.subject_id, entry_id=p.entry_id, actor_id=actor.id)
         for p in prepared
         for i in p.item.intelligence
     ]
     if intelligence:
-        session.execute(insert(_table(IntelligenceItem)), intelligence)
+        insert_rows(session, _table(IntelligenceItem), intelligence)
     add_events(
         session,
         [

@@ -14,13 +14,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Engine, Table, event, insert
+from sqlalchemy import Engine, Table, event
 from sqlalchemy.orm import Session
 
 from listwarden.auditlog.sealing import EventRef
 from listwarden.domain.errors import InvalidInput
 from listwarden.domain.vocabulary import PURPOSE_CLASS, Operation, Outcome, Purpose
 from listwarden.services.audit_config import EventLog, event_log
+from listwarden.store.bulk import insert_rows
 from listwarden.store.tables import Event
 
 if TYPE_CHECKING:
@@ -84,7 +85,7 @@ def add_events(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Insert built events in ``session``'s transaction; they commit or roll back with it."""
     if not rows:
         return
-    session.execute(insert(_EVENTS), list(rows))
+    insert_rows(session, _EVENTS, rows)
     _install_commit_hooks()
     session.info[_PENDING] = session.info.get(_PENDING, 0) + len(rows)
 

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import islice
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from listwarden.domain.access import Actor
@@ -56,6 +56,7 @@ from listwarden.services.entries import (
 from listwarden.services.events import record_event
 from listwarden.services.lists import get_list
 from listwarden.services.unit_of_work import Attempt, UnitOfWork
+from listwarden.store.bulk import insert_rows
 from listwarden.store.tables import Entry, ImportRun, QuarantineRow, RegisterList, Subject
 
 Progress = Callable[[int, int], None]
@@ -210,16 +211,25 @@ class _Importer:
 
     def _check_duplicates(self, batch: _Batch, cells: dict[int, list[Cell]]) -> None:
         """One person, one entry: a repeat in the file, or someone already on the list, waits."""
-        indexes = [p.index for _, p in batch.people]
+        indexes = list({p.index for _, p in batch.people})
         held: dict[bytes, str | None] = {}  # index -> import that put them on this list
         for start in range(0, len(indexes), 500):
-            chunk = indexes[start : start + 500]
-            for index, import_id in self.session.execute(
-                select(Subject.name_dob_index, Entry.import_id)
-                .join(Entry, Entry.subject_id == Subject.id)
-                .where(Entry.list_id == self.register_list.id, Subject.name_dob_index.in_(chunk))
+            # Two lookups, each by its own index (the blind index, then list and subject): a
+            # join lets a planner without statistics walk the whole list for every batch.
+            found = self.session.execute(
+                select(Subject.id, Subject.name_dob_index).where(
+                    Subject.name_dob_index.in_(indexes[start : start + 500])
+                )
+            )
+            subjects: dict[str, bytes] = dict(found.all())
+            if not subjects:
+                continue
+            for subject_id, import_id in self.session.execute(
+                select(Entry.subject_id, Entry.import_id).where(
+                    Entry.list_id == self.register_list.id, Entry.subject_id.in_(list(subjects))
+                )
             ):
-                held[index] = import_id
+                held[subjects[subject_id]] = import_id
         bad: dict[int, Reason] = {}
         first_in_batch: dict[bytes, int] = {}
         for number, p in batch.people:
@@ -258,7 +268,8 @@ class _Importer:
         for _, _, reasons in batch.quarantine:
             self.reasons.update({r.code for r in reasons})
         if batch.quarantine and not self.report.dry_run:
-            self.session.execute(insert(QuarantineRow), [self._sealed(q) for q in batch.quarantine])
+            rows = [self._sealed(q) for q in batch.quarantine]
+            insert_rows(self.session, cast(Table, QuarantineRow.__table__), rows)
 
     def _sealed(self, item: tuple[int, list[Cell], tuple[Reason, ...]]) -> dict[str, object]:
         number, cells, reasons = item

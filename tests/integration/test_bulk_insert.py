@@ -1,0 +1,79 @@
+"""``store.bulk.insert_rows`` stores every kind of value exactly as SQLAlchemy's insert does."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    insert,
+    select,
+    text,
+)
+
+from listwarden.store.bulk import insert_rows
+from listwarden.store.engine import make_engine
+from listwarden.store.tables import UtcDateTime
+
+ROW = {
+    "day": date(2024, 2, 29),
+    "at": datetime(2024, 2, 29, 13, 5, 7, 123456, tzinfo=UTC),
+    "flag": True,
+    "blob": b"\x00\xffsealed",
+    "doc": {"reasons": ["a", "b"], "n": 1},
+    "count": 7,
+}
+SPARSE = {"day": None, "at": None, "flag": False, "blob": None, "doc": None, "count": None}
+
+
+def _table() -> Table:
+    return Table(
+        "bulk_probe",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("batch", String(8)),
+        Column("day", Date, nullable=True),
+        Column("at", UtcDateTime, nullable=True),
+        Column("flag", Boolean),
+        Column("blob", LargeBinary, nullable=True),
+        Column("doc", JSON, nullable=True),
+        Column("count", Integer, nullable=True),
+        Column("kind", String(8), default="plain"),
+    )
+
+
+def test_rows_are_stored_as_sqlalchemy_stores_them(database_url: str) -> None:
+    engine = make_engine(database_url)
+    table = _table()
+    table.create(engine)
+    rows = [{"id": 1, **ROW}, {"id": 2, **SPARSE}]
+    with engine.begin() as connection:
+        connection.execute(insert(table), [{**r, "batch": "core"} for r in rows])
+        insert_rows(connection, table, [{**r, "id": r["id"] + 10, "batch": "bulk"} for r in rows])
+    columns = "day, at, flag, blob, doc, count, kind"
+    if engine.dialect.name == "sqlite":  # the storage class too, where SQLite keeps one per value
+        columns += ", " + ", ".join(f"typeof({c})" for c in columns.split(", "))
+    with engine.connect() as connection:
+        stored = {
+            batch: [
+                tuple(r)
+                for r in connection.execute(
+                    text(f"SELECT {columns} FROM bulk_probe WHERE batch = :b ORDER BY id"),
+                    {"b": batch},
+                )
+            ]
+            for batch in ("core", "bulk")
+        }
+        read_back = connection.execute(select(table).where(table.c.id == 11)).one()
+    engine.dispose()
+    assert stored["bulk"] == stored["core"]
+    assert stored["bulk"][1][6] == "plain"  # the column's default, for a column no row names
+    assert (read_back.day, read_back.at, read_back.doc) == (ROW["day"], ROW["at"], ROW["doc"])
