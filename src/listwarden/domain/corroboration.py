@@ -75,7 +75,16 @@ def corroboration(
     """Find ``minimum`` mutually independent items among ``items``, or say why there are not."""
     if minimum < 1:
         raise ValueError("the minimum number of sources is at least one")
-    found = lineages(items)
+    if any(i.derived_from is not None for i in items):
+        best, refs = _search(lineages(items), minimum)
+    else:
+        best, refs = _distinct_sources(items, minimum)
+    return _verdict(items, minimum, best, refs)
+
+
+def _search(found: Mapping[str, Lineage], minimum: int) -> tuple[list[str], set[str]]:
+    """The first ``minimum`` pairwise independent items in id order (or the most there are),
+    by a depth-first search over the lineages; and every source reference they hold."""
     ordered = sorted(found)
     best: list[str] = []
 
@@ -92,10 +101,34 @@ def corroboration(
                 return True
         return False
 
-    if extend([], 0):
+    extend([], 0)
+    return best, {ref for lineage in found.values() for ref in lineage.source_refs}
+
+
+def _distinct_sources(
+    items: Sequence[IntelligenceSource], minimum: int
+) -> tuple[list[str], set[str]]:
+    """What ``_search`` finds when nothing derives from anything (as in every imported row):
+    two items are independent exactly when their references differ, so the search's first
+    path, taking each item whose reference is new, is its answer; found in one pass."""
+    refs = {i.id: i.source_ref.strip() for i in items}
+    best: list[str] = []
+    taken: set[str] = set()
+    for item_id in sorted(refs):
+        if len(best) >= minimum:
+            break
+        if refs[item_id] not in taken:
+            taken.add(refs[item_id])
+            best.append(item_id)
+    return best, set(refs.values())
+
+
+def _verdict(
+    items: Sequence[IntelligenceSource], minimum: int, best: list[str], refs: set[str]
+) -> Corroboration:
+    if len(best) >= minimum:
         why = f"{minimum} independent sources: {', '.join(best)}"
         return Corroboration(True, minimum, tuple(best), "corroborated", why)
-    refs = {ref for lineage in found.values() for ref in lineage.source_refs}
     if not items:
         code, why = "no-intelligence", "there is no intelligence"
     elif len(refs) < minimum:

@@ -8,8 +8,7 @@ the same transaction (law 4).
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import TypeVar, cast
@@ -47,9 +46,10 @@ from listwarden.services import equality_tallies
 from listwarden.services.access import Authoriser, entry_resource, list_resource, refusal
 from listwarden.services.events import add_events, build_event, record_event
 from listwarden.services.lists import effective_status, get_list
-from listwarden.services.reviews import after_collection
+from listwarden.services.reviews import after_collection, first_review_on
 from listwarden.services.unit_of_work import Attempt, UnitOfWork
 from listwarden.store.bulk import insert_rows
+from listwarden.store.ids import new_id
 from listwarden.store.tables import (
     Base,
     Entry,
@@ -113,7 +113,7 @@ class NewEvidence:
         role = _vocab(EvidenceRole, self.role, "role")
         nature = _vocab(Nature, self.nature, "nature")
         text = _required(self.description, "description")
-        item_id = str(uuid.uuid4())
+        item_id = new_id()
         return {
             "id": item_id,
             "entry_id": entry_id,
@@ -153,7 +153,7 @@ class NewIntelligence:
         ref = _required(self.source_ref, "source_ref")
         body = _required(self.text, "text")
         require_checklist(source, self.checklist)
-        item_id = str(uuid.uuid4())
+        item_id = new_id()
         checklist = (
             uow.cipher.seal(
                 subject_id,
@@ -215,7 +215,7 @@ class Prepared:
     self_defined: SelfDefinedEthnicity
     subject_id: str = ""
     new_subject: bool = True
-    entry_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    entry_id: str = field(default_factory=new_id)
 
 
 def _prepare(
@@ -297,7 +297,7 @@ def _subject_row(uow: UnitOfWork, p: Prepared) -> dict[str, object]:
 
 def _monitoring_row(uow: UnitOfWork, p: Prepared) -> dict[str, object]:
     """The subject's monitoring record, sealed under the equality key, never the subject's."""
-    record_id = str(uuid.uuid4())
+    record_id = new_id()
     seal = uow.cipher.seal_monitoring
     return {
         "id": record_id,
@@ -375,15 +375,26 @@ def collect_prepared(
     prepared: Sequence[Prepared],
     *,
     import_id: str | None = None,
+    review_by: date | None = None,
 ) -> list[str]:
     """Authorise, resolve and insert prepared people inside the caller's transaction.
 
-    ``import_id`` marks each entry as brought in by that import and legacy-unreviewed.
+    ``import_id`` marks each entry as brought in by that import and legacy-unreviewed;
+    ``review_by`` brings a first review the schedule would set later forward to that day.
     """
     authorise_collection(session, uow, actor, register_list, purpose, prepared)
     _require_iao_approvers(session, prepared)
     _resolve_subjects(session, register_list, prepared)
-    return _insert(session, uow, actor, register_list, purpose, prepared, import_id=import_id)
+    return _insert(
+        session,
+        uow,
+        actor,
+        register_list,
+        purpose,
+        prepared,
+        import_id=import_id,
+        review_by=review_by,
+    )
 
 
 def active_iao_ids(session: Session, ids: Collection[str]) -> set[str]:
@@ -429,7 +440,7 @@ def _resolve_subjects(
                 reasons=[Reason("already-listed", "one person, one entry per list", "subject")],
             )
         p.new_subject = sid is None
-        p.subject_id = sid or str(uuid.uuid4())
+        p.subject_id = sid or new_id()
         seen[p.index] = p.subject_id
 
 
@@ -442,10 +453,12 @@ def _insert(
     prepared: Sequence[Prepared],
     *,
     import_id: str | None = None,
+    review_by: date | None = None,
 ) -> list[str]:
     # Whole rows (absent values as NULL), one executemany per table (``store.bulk``), where the
     # ORM's bulk insert would split a batch wherever the optional columns change.
     now, today = uow.now(), uow.today()
+    due = first_review_on(register_list.retention_schedule_ref, today)
     new_subjects = [p for p in prepared if p.new_subject]
     if new_subjects:
         uow.cipher.new_subject_keys([p.subject_id for p in new_subjects])
@@ -467,7 +480,7 @@ def _insert(
                 "status": EntryStatus.ACTIVE.value,
                 "added_on": today,
                 "added_by": actor.id,
-                "next_review_on": rules.next_review_on(added_on=today, child=p.child),
+                "next_review_on": _first_review(p, due, today, review_by),
                 "child_at_entry": p.child,
                 "iao_approval_by": p.item.iao_approval_by if p.child else None,
                 "safeguarding_referral_ct": (
@@ -523,10 +536,7 @@ def _insert(
     after_collection(
         session,
         list_id=register_list.id,
-        schedule_ref=register_list.retention_schedule_ref,
-        entries=[
-            (p.entry_id, p.subject_id, p.category.value, p.child, p.new_subject) for p in prepared
-        ],
+        entries=[(p.entry_id, p.subject_id, p.new_subject) for p in prepared],
         today=today,
         at=now,
     )
@@ -557,6 +567,15 @@ def _count_for_equality(
     equality_tallies.apply(session, uow, changes)
 
 
+def _first_review(
+    p: Prepared, due: Callable[[Category, bool], date] | None, today: date, review_by: date | None
+) -> date:
+    """By the list's schedule (the collection default until it names one), capped at
+    ``review_by``."""
+    first = due(p.category, p.child) if due else rules.next_review_on(added_on=today, child=p.child)
+    return min(first, review_by) if review_by is not None else first
+
+
 def add_entry(*, uow: UnitOfWork, actor: Actor, list_id: str, purpose: str, item: NewEntry) -> str:
     return add_entries(uow=uow, actor=actor, list_id=list_id, purpose=purpose, items=[item])[0]
 
@@ -570,10 +589,8 @@ def authorise_collection(
     prepared: Sequence[Prepared],
 ) -> None:
     """Every person to be put on the list is decided by the policy engine before any is."""
-    resources = [
-        EntryResource(p.entry_id, list_resource(register_list), p.item.bcu, p.category)
-        for p in prepared
-    ]
+    on_list = list_resource(register_list)
+    resources = [EntryResource(p.entry_id, on_list, p.item.bcu, p.category) for p in prepared]
     decisions = Authoriser(session, uow, actor).decide_many(
         AccessAction.ENTRY_COLLECT, resources, Context(purpose=purpose)
     )

@@ -57,6 +57,7 @@ from listwarden.services.events import record_event
 from listwarden.services.lists import get_list
 from listwarden.services.unit_of_work import Attempt, UnitOfWork
 from listwarden.store.bulk import insert_rows
+from listwarden.store.ids import new_id
 from listwarden.store.tables import Entry, ImportRun, QuarantineRow, RegisterList, Subject
 
 Progress = Callable[[int, int], None]
@@ -261,6 +262,7 @@ class _Importer:
                 self.purpose,
                 people,
                 import_id=self.report.import_id,
+                review_by=self.report.review_due_on,
             )
         self.report.matched_existing_people += sum(1 for p in people if not p.new_subject)
         self.report.loaded += len(people)
@@ -273,7 +275,7 @@ class _Importer:
 
     def _sealed(self, item: tuple[int, list[Cell], tuple[Reason, ...]]) -> dict[str, object]:
         number, cells, reasons = item
-        row_id, import_id = str(uuid.uuid4()), self.report.import_id
+        row_id, import_id = new_id(), self.report.import_id
         assert import_id is not None
         document = {
             "row": number,
@@ -384,17 +386,12 @@ def _start(session: Session, uow: UnitOfWork, actor: Actor, report: ImportReport
 def _finish(
     session: Session, uow: UnitOfWork, actor: Actor, report: ImportReport, purpose: Purpose
 ) -> None:
-    """Record the counts, bring every imported review forward to 30 days, and log the import."""
-    assert report.review_due_on is not None
+    """Record the counts and log the import (each entry was written due for review by
+    ``review_due_on``)."""
     session.execute(
         update(ImportRun)
         .where(ImportRun.id == report.import_id)
         .values(loaded=report.loaded, quarantined=report.quarantined, reasons=report.reasons)
-    )
-    session.execute(
-        update(Entry)
-        .where(Entry.import_id == report.import_id, Entry.next_review_on > report.review_due_on)
-        .values(next_review_on=report.review_due_on)
     )
     record_event(
         session,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -33,35 +33,35 @@ from listwarden.store.tables import Entry, LegalHoldRow, RegisterList, Removal, 
 RELISTED = "re-listed within 12 months of removal: flagged for the IAO"
 
 
+def first_review_on(schedule_ref: str, today: date) -> Callable[[Category, bool], date] | None:
+    """How a new entry's first review date follows from its list's schedule (by category, and
+    at most the schedule's child interval for a child); ``None`` while the list names no
+    schedule, when the collection default stands. Collection writes the date with the row."""
+    try:
+        schedule = schedule_for(schedule_ref)
+    except InvalidInput:
+        return None
+
+    def due(category: Category, child: bool) -> date:
+        interval = schedule.category_review_days.get(category, schedule.review_interval_days)
+        days = min(interval, schedule.child_review_days) if child else interval
+        return today + timedelta(days=days)
+
+    return due
+
+
 def after_collection(
     session: Session,
     *,
     list_id: str,
-    schedule_ref: str,
-    entries: Sequence[tuple[str, str, str, bool, bool]],
+    entries: Sequence[tuple[str, str, bool]],
     today: date,
     at: datetime,
 ) -> None:
-    """Set each new entry's first review date from its list's schedule, and flag re-listings.
-
-    ``entries`` holds (entry id, subject id, category, is a child, is a new subject). A person
+    """Flag re-listings: ``entries`` holds (entry id, subject id, is a new subject). A person
     put back on ``list_id`` within 12 months of their removal from it is flagged for the IAO.
     """
-    try:
-        schedule = schedule_for(schedule_ref)
-    except InvalidInput:
-        schedule = None  # the list keeps the collection default until its schedule is named
-    if schedule is not None:
-        by_date: dict[date, list[str]] = {}
-        for entry_id, _, category, child, _ in entries:
-            interval = schedule.category_review_days.get(
-                Category(category), schedule.review_interval_days
-            )
-            days = min(interval, schedule.child_review_days) if child else interval
-            by_date.setdefault(today + timedelta(days=days), []).append(entry_id)
-        for due_on, ids in by_date.items():
-            session.execute(update(Entry).where(Entry.id.in_(ids)).values(next_review_on=due_on))
-    known = [(e, s) for e, s, _, _, new in entries if not new]
+    known = [(e, s) for e, s, new in entries if not new]
     if known:
         _flag_relistings(session, list_id=list_id, entries=known, today=today, at=at)
 

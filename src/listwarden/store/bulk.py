@@ -12,6 +12,7 @@ SQLAlchemy's path, whose ``insertmanyvalues`` already batches rows into few stat
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, LargeBinary, Table, insert
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.schema import Column
 
 _Processor = Callable[[Any], Any]
+_REPEATING = (date, datetime, bool)
 
 
 def _scalar_default(column: Column[Any]) -> tuple[bool, Any]:
@@ -26,6 +28,13 @@ def _scalar_default(column: Column[Any]) -> tuple[bool, Any]:
     if default is not None and default.is_scalar:
         return True, getattr(default, "arg", None)
     return False, None
+
+
+def _repeating(column: Column[Any]) -> bool:
+    try:
+        return column.type.python_type in _REPEATING
+    except NotImplementedError:  # a type that does not say what Python values it takes
+        return False
 
 
 def insert_rows(
@@ -61,12 +70,24 @@ def insert_rows(
     processed: list[tuple[int, _Processor]] = [
         (n, p) for n, (_, _, p) in enumerate(columns) if p is not None
     ]
+    # A batch repeats its dates and times (every row of it is written "now", "today"), and
+    # formatting one for SQLite costs more than looking it up: convert each value once.
+    memos: dict[int, dict[Any, Any]] = {
+        n: {} for n, _ in processed if _repeating(table.c[columns[n][0]])
+    }
     tuples: list[list[Any]] = []
     for row in rows:
         get = row.get
         values = [get(key, default) for key, default in plain]
         for n, convert in processed:
-            values[n] = convert(values[n])
+            value = values[n]
+            memo = memos.get(n)
+            if memo is None:
+                values[n] = convert(value)
+            elif value in memo:
+                values[n] = memo[value]
+            else:
+                values[n] = memo[value] = convert(value)
         tuples.append(values)
     raw = connection.connection.driver_connection
     assert raw is not None

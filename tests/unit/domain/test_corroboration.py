@@ -17,6 +17,8 @@ from listwarden.domain.corroboration import (
     IntelligenceSource,
     NominalCheck,
     NotAGangNominal,
+    _distinct_sources,  # the shortcut and the general search, compared below
+    _search,
     check_nominal,
     corroboration,
     gang_gaps,
@@ -192,3 +194,19 @@ def test_corroborating_items_are_pairwise_independent_and_order_does_not_matter(
     assert corroboration(shuffled, minimum=minimum).corroborated == result.corroborated
     if len({ref for _, ref in pairs}) < minimum:
         assert not result.corroborated
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from("abcdefgh"), st.sampled_from(["R1", " R1", "R2", "R3", "R4"])),
+        max_size=8,
+    ),
+    st.integers(min_value=1, max_value=4),
+)
+def test_without_derivation_the_one_pass_finds_what_the_search_finds(
+    pairs: list[tuple[str, str]], minimum: int
+) -> None:
+    """The shortcut taken when no item derives from another (every imported row) answers as
+    the general search does, item for item: repeated ids and padded references included."""
+    items = [intel(i, ref, None) for i, ref in pairs]
+    assert _distinct_sources(items, minimum) == _search(lineages(items), minimum)

@@ -1,0 +1,18 @@
+"""Row identifiers: random (version 4) UUIDs as the text the tables store.
+
+``new_id()`` formats 16 bytes from the operating system's CSPRNG with the version and variant
+bits set, as ``str(uuid.uuid4())`` does, at under half its cost: a person collected makes five
+(entry, subject, monitoring record, intelligence items), so on an import it shows.
+"""
+
+from __future__ import annotations
+
+import os
+
+_VARIANT = "89ab"  # the RFC 9562 variant: the top two bits of the 17th hex digit are 10
+
+
+def new_id() -> str:
+    """A fresh random UUID, lower-case and hyphenated."""
+    h = os.urandom(16).hex()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
