@@ -16,9 +16,9 @@ Each computes its cells from the values it writes or from the monitoring records
 applies them AFTER changing the entries, so that on PostgreSQL a concurrent :func:`rebuild`
 (which holds a SHARE lock on ``entries``) is either wholly before or wholly after it. A list
 without a stored tally is not kept (the report builds it first); a tally that would go below
-zero is dropped, to be rebuilt. The report also compares each tally's total with a count of the
-list's entries and rebuilds any that differ (a row written another way), so a missed path can
-cost time but never a wrong figure.
+zero is dropped, to be rebuilt. The report also compares each tally's total, and its entries
+whose person has a record, with the database's count of both, and rebuilds any that differ (rows
+written another way, a record lost), so a missed path costs time rather than a wrong figure.
 """
 
 from __future__ import annotations
@@ -172,7 +172,7 @@ def apply(session: Session, uow: UnitOfWork, changes: Iterable[Change]) -> None:
     for list_id, cell, n in changes:
         by_list.setdefault(list_id, Counter())[cell] += n
     today, table = uow.today(), cast(Table, EqualityTallyRow.__table__)
-    for list_id in sorted(by_list):  # one order, so two writers never wait on each other
+    for list_id in sorted(by_list):  # one order, so two writers never deadlock
         # Core statements, not the ORM: this runs in every collecting transaction.
         this = table.c.list_id == list_id
         blob = session.execute(select(table.c.cells_ct).where(this).with_for_update()).scalar()
