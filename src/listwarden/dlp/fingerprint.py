@@ -5,8 +5,9 @@ Python's slowest kind of loop. A date of birth is a rarer anchor than a name and
 shapes, so the fast pass stops only at separators beside a four-digit year that is some
 registered person's year of birth (one compiled pattern, ``dates.DateFinder``; dates of ordinary
 business never reach Python), passes over a whole ``dd/mm/yyyy`` or ``yyyy-mm-dd`` that is
-nobody's date of birth by one set lookup (most dates in a list of other people), looks any
-other date up in a dict of the people born that day, glances at the line for one of their
+nobody's date of birth by one dict lookup (most dates in a list of other people) that also
+reads the day of one that is, parses any other date, looks the day up in a dict of the people
+born that day, glances at the line for one of their
 family names in bytes, and only then decodes and folds a window to confirm the name (the
 line, or a few lines for a record card). Deep search, which costs ten
 times as much a byte, runs where it pays: on the head of each part of a file, and around each
@@ -213,7 +214,7 @@ class Fingerprint:
                 slash = match.start()
                 if shapes is not None:
                     # The two commonest shapes, dd/mm/yyyy and yyyy/mm/dd, are looked up
-                    # whole: a date nobody was born on is passed over without parsing.
+                    # whole, never parsed: a date nobody was born on is passed over.
                     if slash >= 5 and folded[slash - 3] == _SLASH:
                         low, high, digits = slash - 5, slash + 5, _DMY_DIGITS
                     elif slash >= 4 and slash + 3 < size and folded[slash + 3] == _SLASH:
@@ -226,8 +227,12 @@ class Fingerprint:
                         and (low == 0 or folded[low - 1] not in _DIGITS)
                         and (high == size or folded[high] not in _DIGITS)
                         and folded[low:high].translate(_DIGIT_MASK) == digits
-                        and folded[low:high] not in shapes
                     ):
+                        ordinal = shapes.get(folded[low:high])
+                        if ordinal is not None:
+                            self._check(
+                                chunk, folded, low, high, (ordinal,), found, windows, spots
+                            )
                         continue
                 key = date_key(folded, slash)
                 date_at = relevant.get(key, _UNSEEN)
@@ -339,18 +344,19 @@ _DIGIT_MASK = bytes(48 if 48 <= b <= 57 else b for b in range(256))  # every dig
 _DMY_DIGITS, _YMD_DIGITS = b"00/00/0000", b"0000/00/00"
 
 
-def _dob_shapes(by_dob: Iterable[int]) -> frozenset[bytes]:
+def _dob_shapes(by_dob: Iterable[int]) -> dict[bytes, int]:
     """Every registered date of birth as folded ``dd/mm/yyyy`` (and ``mm/dd/yyyy`` where only
-    the American reading can be meant, the day being past 12) and ``yyyy/mm/dd``."""
-    shapes: set[bytes] = set()
+    the American reading can be meant, the day being past 12) and ``yyyy/mm/dd``, each to its
+    day ordinal: the one reading the parser would give that text."""
+    shapes: dict[bytes, int] = {}
     for ordinal in by_dob:
         day = date.fromordinal(ordinal)
         d, m, y = day.day, day.month, day.year
-        shapes.add(f"{d:02d}/{m:02d}/{y}".encode())
-        shapes.add(f"{y}/{m:02d}/{d:02d}".encode())
+        shapes[f"{d:02d}/{m:02d}/{y}".encode()] = ordinal
+        shapes[f"{y}/{m:02d}/{d:02d}".encode()] = ordinal
         if d > 12:
-            shapes.add(f"{m:02d}/{d:02d}/{y}".encode())
-    return frozenset(shapes)
+            shapes[f"{m:02d}/{d:02d}/{y}".encode()] = ordinal
+    return shapes
 
 
 def _regions(spots: list[tuple[int, int]], size: int) -> list[tuple[int, int]]:
