@@ -15,7 +15,7 @@ from listwarden.cli import app
 from listwarden.crypto.keystore_schema import data_keys
 from listwarden.crypto.register_keys import RegisterKeys
 from listwarden.domain.errors import Conflict, InvalidInput
-from listwarden.services import retention
+from listwarden.services import erasure, retention
 from listwarden.services.entries import NewEvidence, NewIntelligence
 from listwarden.services.retention import schedule_for, scheduler_lock, sweep
 from listwarden.settings import Settings
@@ -277,3 +277,27 @@ def test_destroyed_keys_leave_the_key_store_wal_during_and_after_a_sweep(
     assert _in_keystore_files(register, sealed) == 2
     sweep(uow=register.uow)
     assert _in_keystore_files(register, sealed) == 0
+
+
+def test_a_batch_whose_erasure_fails_keeps_no_removal_record(
+    register: Register, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The identifiers-only removal records commit with the deletions, or not at all."""
+    cast = make_cast(register)
+    matrix = authorised_list(register, cast)
+    for n in range(3):
+        _quiet(register, cast, matrix, n)
+    _later(register, 190)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the database went away")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(erasure, "add_events", broken)
+        with pytest.raises(RuntimeError):
+            sweep(uow=register.uow)
+    assert _count(register, Entry) == 3
+    assert _count(register, Removal) == 0
+
+    assert sweep(uow=register.uow).removed == 3
+    assert _count(register, Removal) == 3

@@ -213,7 +213,11 @@ class EntryRemoval:
 
 
 def erase_entries(
-    *, uow: UnitOfWork, actor_id: str | None, removals: Sequence[EntryRemoval]
+    *,
+    uow: UnitOfWork,
+    actor_id: str | None,
+    removals: Sequence[EntryRemoval],
+    within: Callable[[Session], None] | None = None,
 ) -> list[Erasure]:
     """Remove many entries as :func:`erase_entry` would, in one transaction a batch.
 
@@ -223,8 +227,10 @@ def erase_entries(
     one transaction, one database transaction deletes the rows and logs the events, and one
     key-store transaction destroys the keys and completes the certificates. A process killed
     in between leaves pending certificates that :func:`finish_interrupted` (which the sweep
-    runs first) or ``keys reconcile`` completes. Entries already gone are skipped. The caller
-    overwrites what went with :func:`overwrite_erased` when its work is done.
+    runs first) or ``keys reconcile`` completes. Entries already gone are skipped. ``within``
+    runs first in the database transaction, for the caller's own records of the removals (it
+    commits with the deletions, or not at all). The caller overwrites what went with
+    :func:`overwrite_erased` when its work is done.
     """
     wanted = {r.entry_id: r for r in removals}
     if not wanted:
@@ -239,6 +245,8 @@ def erase_entries(
     try:
         with uow.transaction(attempt) as session:
             _require_actor(session, actor_id)
+            if within is not None:
+                within(session)
             groups = _plan_batch(session, list(wanted))
             if not groups:
                 return []

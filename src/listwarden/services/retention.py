@@ -7,9 +7,10 @@ through ``erasure.erase_entries``, a batch at a time: the entry with its evidenc
 reviews, holds and assessments, and the person too when they are left on no list, with a
 certificate.
 
-Safe to kill at any point: a batch first records the identifiers-only ``removals`` rows of what
-it will remove, then erases the batch in the erasure service's own crash-safe order; a rerun
-first completes the certificates of a batch whose rows went, then decides again and finishes.
+Safe to kill at any point: a batch is erased in the erasure service's own crash-safe order, and
+the identifiers-only ``removals`` rows of what it removes commit in the same transaction as the
+deletions (both or neither); a rerun first completes the certificates of a batch whose rows
+went, then decides again and finishes.
 Updates that are not removals (review dates, escalation to the IAO) commit in batches. One
 sweep runs at a time: a PostgreSQL advisory lock; SQLite has a single writer anyway.
 """
@@ -382,41 +383,38 @@ def _apply(
     dry_run: bool,
 ) -> None:
     removals: list[tuple[_Candidate, str]] = []
-    with uow.transaction() as session:
-        for c in batch:
-            decision = decide(c.facts, schedule, day)
-            if decision.outcome is RetentionOutcome.REMOVE:
-                rule_id = decision.rule_id or "retention"
-                removals.append((c, rule_id))
-                continue
-            if decision.outcome is RetentionOutcome.HELD:
-                report.held += 1
-            elif decision.outcome is RetentionOutcome.REVIEW_DUE:
-                report.review_due += 1
-            elif decision.escalate_to_iao and not c.escalated:
-                report.escalated += 1
-                if not dry_run:
+    kept: list[tuple[_Candidate, Any]] = []
+    for c in batch:
+        decision = decide(c.facts, schedule, day)
+        if decision.outcome is RetentionOutcome.REMOVE:
+            removals.append((c, decision.rule_id or "retention"))
+            continue
+        if decision.outcome is RetentionOutcome.HELD:
+            report.held += 1
+        elif decision.outcome is RetentionOutcome.REVIEW_DUE:
+            report.review_due += 1
+        elif decision.escalate_to_iao and not c.escalated:
+            report.escalated += 1
+            kept.append((c, None))
+        if decision.next_review_on != c.next_review_on:
+            kept.append((c, decision.next_review_on))
+    if kept and not dry_run:  # review dates and escalations: one transaction a batch
+        with uow.transaction() as session:
+            for c, next_review_on in kept:
+                if next_review_on is None:
                     _escalate(session, uow, c)
-            if not dry_run and decision.next_review_on != c.next_review_on:
-                session.execute(
-                    update(Entry)
-                    .where(Entry.id == c.entry_id)
-                    .values(next_review_on=decision.next_review_on)
-                )
-        if not dry_run:  # first the identifiers-only records, so a kill cannot lose them
-            record_removals(
-                session,
-                [(c.subject_id, c.list_id, rule_id) for c, rule_id in removals],
-                day=day,
-            )
-        if dry_run:
-            session.rollback()
+                else:
+                    session.execute(
+                        update(Entry)
+                        .where(Entry.id == c.entry_id)
+                        .values(next_review_on=next_review_on)
+                    )
     for candidate, rule_id in removals:
         report.removed += 1
         if len(report.removals) < REPORTED_REMOVALS:
             report.removals.append({"entry_id": candidate.entry_id, "rule": rule_id})
     if not dry_run and removals:
-        report.subjects_erased += _remove(uow, removals)
+        report.subjects_erased += _remove(uow, removals, day)
 
 
 def _escalate(session: Session, uow: UnitOfWork, c: _Candidate) -> None:
@@ -476,8 +474,13 @@ def record_removal(
     record_removals(session, [(subject_id, list_id, rule)], day=day)
 
 
-def _remove(uow: UnitOfWork, removals: Sequence[tuple[_Candidate, str]]) -> int:
-    """Erase a batch's entries (and each person whose last it was); how many people went."""
+def _remove(uow: UnitOfWork, removals: Sequence[tuple[_Candidate, str]], day: date) -> int:
+    """Erase a batch's entries (and each person whose last it was); how many people went.
+
+    The identifiers-only ``removals`` records are kept in the erasure's own transaction, so
+    they commit with the deletions or not at all, and a batch costs one commit fewer.
+    """
+    records = [(c.subject_id, c.list_id, rule_id) for c, rule_id in removals]
     done = erasure.erase_entries(
         uow=uow,
         actor_id=None,
@@ -485,6 +488,7 @@ def _remove(uow: UnitOfWork, removals: Sequence[tuple[_Candidate, str]]) -> int:
             erasure.EntryRemoval(c.entry_id, f"retention:{rule_id}", f"retention sweep: {rule_id}")
             for c, rule_id in removals
         ],
+        within=lambda session: record_removals(session, records, day=day),
     )
     return sum(1 for d in done if d.scope == "subject")
 
