@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 
 from listwarden.store.bulk import insert_rows
-from listwarden.store.engine import make_engine
+from listwarden.store.engine import make_engine, widen_page_cache
 from listwarden.store.tables import UtcDateTime
 
 ROW = {
@@ -77,3 +77,21 @@ def test_rows_are_stored_as_sqlalchemy_stores_them(database_url: str) -> None:
     assert stored["bulk"] == stored["core"]
     assert stored["bulk"][1][6] == "plain"  # the column's default, for a column no row names
     assert (read_back.day, read_back.at, read_back.doc) == (ROW["day"], ROW["at"], ROW["doc"])
+
+
+def test_a_widened_page_cache_is_put_back_when_the_connection_returns(database_url: str) -> None:
+    engine = make_engine(database_url, pool_size=1, max_overflow=0)
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        before = connection.exec_driver_sql("PRAGMA cache_size").scalar() if sqlite else None
+        widen_page_cache(connection, mib=32)
+        widen_page_cache(connection, mib=48)  # a second call keeps the first size to restore
+        during = connection.exec_driver_sql("PRAGMA cache_size").scalar() if sqlite else None
+        held = id(connection.connection.dbapi_connection)
+    with engine.connect() as connection:  # the same pooled connection, back from the pool
+        assert id(connection.connection.dbapi_connection) == held
+        after = connection.exec_driver_sql("PRAGMA cache_size").scalar() if sqlite else None
+    engine.dispose()
+    if sqlite:
+        assert (during, after) == (-48 * 1024, before)
+        assert before != during

@@ -59,7 +59,7 @@ class SheetRows:
     def header(self) -> list[str]:
         for _, cells in self._source():
             if not _blank(cells):
-                return [cell_text(c) for c in cells]
+                return [cell_text(c) for c in _trimmed(cells)]
         raise MalformedFile("the sheet is empty", row=1)
 
     def rows(self) -> Iterator[tuple[int, list[Cell]]]:

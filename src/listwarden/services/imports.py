@@ -57,6 +57,7 @@ from listwarden.services.events import record_event
 from listwarden.services.lists import get_list
 from listwarden.services.unit_of_work import Attempt, UnitOfWork
 from listwarden.store.bulk import insert_rows
+from listwarden.store.engine import widen_page_cache
 from listwarden.store.ids import new_id
 from listwarden.store.tables import Entry, ImportRun, QuarantineRow, RegisterList, Subject
 
@@ -341,6 +342,8 @@ def import_file(
     context = uow.read_only() if dry_run else uow.transaction(attempt)
     with context as session:
         register_list = list_open_for_collection(session, uow, list_id, purpose_value)
+        if not dry_run:
+            widen_page_cache(session.connection())
         today = uow.today()
         if not dry_run:
             report.review_due_on = today + timedelta(days=LEGACY_REVIEW_DAYS)
