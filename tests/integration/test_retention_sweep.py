@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, make_url, select
+from sqlalchemy import func, make_url, select, update
 from typer.testing import CliRunner
 
 from listwarden.bootstrap import Register, open_register
@@ -301,3 +301,42 @@ def test_a_batch_whose_erasure_fails_keeps_no_removal_record(
 
     assert sweep(uow=register.uow).removed == 3
     assert _count(register, Removal) == 3
+
+
+def test_the_sweep_brings_a_childs_review_within_the_quarter(register: Register) -> None:
+    cast = make_cast(register)
+    matrix = authorised_list(register, cast)
+    today = register.uow.today()
+    child = add_person(
+        register,
+        cast,
+        matrix,
+        1,
+        born=date(today.year - 15, 1, 1),
+        iao_approval_by=cast.iao.id,
+        safeguarding_referral="MASH-1",
+        category="convicted",
+        score=12,
+        band="red",
+    )
+    adult = add_person(register, cast, matrix, 2, category="convicted", score=12, band="red")
+    with register.uow.transaction() as session:  # reviews put off for a year
+        session.execute(
+            update(Entry)
+            .where(Entry.id.in_([child, adult]))
+            .values(next_review_on=today + timedelta(days=365))
+        )
+    _later(register, 190)  # six quiet months: both are candidates, neither is removed
+
+    sweep(uow=register.uow)
+
+    with register.uow.read_only() as session:
+        due = {
+            row.id: row.next_review_on
+            for row in session.execute(select(Entry.id, Entry.next_review_on))
+        }
+    # Listed the same day: the child's next review comes a quarter after, the adult's half a year.
+    schedule = schedule_for("retention/matrix.toml")
+    gap = schedule.review_interval_days - schedule.child_review_days
+    assert gap > 0
+    assert due[adult] - due[child] == timedelta(days=gap)

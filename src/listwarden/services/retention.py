@@ -302,16 +302,34 @@ def _batches(
     while True:
         with uow.read_only() as session:
             rows = session.execute(
-                select(Entry).where(*where, Entry.id > after).order_by(Entry.id).limit(size)
-            ).scalars()
-            batch = _facts(session, uow, list(rows), day)
+                select(*_FACT_COLUMNS)
+                .where(*where, Entry.id > after)
+                .order_by(Entry.id)
+                .limit(size)
+            ).all()
+            batch = _facts(session, uow, rows, day)
         if not batch:
             return
         yield batch
         after = batch[-1].entry_id
 
 
-def _facts(session: Session, uow: UnitOfWork, rows: Sequence[Entry], day: date) -> list[_Candidate]:
+# The columns a decision reads: rows, not hydrated entries, since a page holds hundreds.
+_FACT_COLUMNS = (
+    Entry.id,
+    Entry.subject_id,
+    Entry.list_id,
+    Entry.next_review_on,
+    Entry.escalated_on,
+    Entry.category,
+    Entry.added_on,
+    Entry.child_at_entry,
+    Entry.score,
+    Entry.band,
+)
+
+
+def _facts(session: Session, uow: UnitOfWork, rows: Sequence[Any], day: date) -> list[_Candidate]:
     ids = [r.id for r in rows]
     evidence: dict[str, list[Any]] = {i: [] for i in ids}
     for item in session.execute(
@@ -355,7 +373,7 @@ def _facts(session: Session, uow: UnitOfWork, rows: Sequence[Entry], day: date) 
     ]
 
 
-def _children(session: Session, uow: UnitOfWork, rows: Sequence[Entry], day: date) -> set[str]:
+def _children(session: Session, uow: UnitOfWork, rows: Sequence[Any], day: date) -> set[str]:
     """Subjects under 18 today: only those who were children when listed need their birth date."""
     if not rows:
         return set()
@@ -541,8 +559,10 @@ def _candidates_found_first(
     for start in range(0, len(ids), size):
         with uow.read_only() as session:
             rows = session.execute(
-                select(Entry).where(Entry.id.in_(ids[start : start + size])).order_by(Entry.id)
-            ).scalars()
-            batch = _facts(session, uow, list(rows), day)
+                select(*_FACT_COLUMNS)
+                .where(Entry.id.in_(ids[start : start + size]))
+                .order_by(Entry.id)
+            ).all()
+            batch = _facts(session, uow, rows, day)
         if batch:
             yield batch
