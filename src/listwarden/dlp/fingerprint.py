@@ -230,9 +230,7 @@ class Fingerprint:
                     ):
                         ordinal = shapes.get(folded[low:high])
                         if ordinal is not None:
-                            self._check(
-                                chunk, folded, low, high, (ordinal,), found, windows, spots
-                            )
+                            self._check(chunk, folded, low, high, (ordinal,), found, windows, spots)
                         continue
                 key = date_key(folded, slash)
                 date_at = relevant.get(key, _UNSEEN)
