@@ -17,6 +17,8 @@ from listwarden.services.entries import NewEvidence, add_entries
 from listwarden.services.equality import current_tallies, reference_tallies, tallies_from
 from listwarden.services.equality_tallies import read_tallies
 from listwarden.services.erasure import EntryRemoval, erase_entries, erase_entry, erase_subject
+from listwarden.services.subject_decisions import decide_request
+from listwarden.services.subject_requests import record_request
 from listwarden.store.oversight_tables import EqualityTallyRow
 from listwarden.store.tables import Entry, MonitoringRecord, Subject
 from tests.factories import Cast, authorised_list, framework_active, make_cast, person
@@ -229,3 +231,48 @@ def test_the_tally_is_sealed_and_bound_to_its_list(register: Register) -> None:
         assert b'"suspected"' not in blob
     with pytest.raises(CiphertextTampered):  # another list's tally does not open as this one's
         register.uow.cipher.open_tally(matrix, blobs[other])
+
+
+def test_a_corrected_date_of_birth_moves_the_birth_month_and_the_person_s_cells(
+    register: Register,
+) -> None:
+    """Rectification (s.46) of a date of birth: the monitoring record's birth month follows it,
+    and the tallies move the person to the age band the corrected date gives."""
+    cast = make_cast(register)
+    matrix = authorised_list(register, cast)
+    today = register.uow.today()
+    adult = today - timedelta(days=30 * 365)
+    (entry,) = add_entries(
+        uow=register.uow,
+        actor=cast.iao,
+        list_id=matrix,
+        purpose=PURPOSE,
+        items=[person(1, born=adult, self_defined_ethnicity="black_african")],
+    )
+    with register.uow.read_only() as session:
+        subject_id = session.get_one(Entry, entry).subject_id
+    request_id = record_request(
+        uow=register.uow,
+        actor=cast.iru,
+        subject_id=subject_id,
+        kind="rectification",
+        received_on=today,
+        identity_method="passport",
+        identity_confirmed_on=today,
+    )
+    child = today - timedelta(days=15 * 365)
+    decide_request(
+        uow=register.uow,
+        actor=cast.iru,
+        request_id=request_id,
+        grant=True,
+        reason="the birth certificate gives a later date",
+        corrections={"date_of_birth": child.isoformat()},
+    )
+    with register.uow.read_only() as session:
+        record = session.scalars(
+            select(MonitoringRecord).where(MonitoringRecord.subject_id == subject_id)
+        ).one()
+        month = register.uow.cipher.open_monitoring(record.id, "birth_month", record.birth_month_ct)
+    assert month == child.strftime("%Y-%m")
+    _same(register)

@@ -90,7 +90,7 @@ def _plain(value: Any) -> bool:
     """
     kind = type(value)
     if kind is str:
-        return value.isascii() or _no_surrogates(value)
+        return bool(value.isascii() or _no_surrogates(value))
     if kind is dict:
         for key, item in value.items():
             if type(key) is not str or not key.isascii() or not _plain(item):
@@ -99,7 +99,7 @@ def _plain(value: Any) -> bool:
     if kind is list:
         return all(map(_plain, value))
     if kind is int:
-        return abs(value) < 2**53  # beyond, RFC 8785 refuses what json.dumps would write
+        return bool(abs(value) < 2**53)  # beyond, RFC 8785 refuses what json.dumps would write
     return value is None or kind is bool
 
 

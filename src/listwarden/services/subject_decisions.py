@@ -22,13 +22,19 @@ from listwarden.domain.errors import InvalidInput, Reason
 from listwarden.domain.subject_rights import RequestKind
 from listwarden.domain.vocabulary import Operation, Purpose, PurposeClass
 from listwarden.policy.engine import REGISTER, AccessAction
-from listwarden.services import erasure
+from listwarden.services import equality_tallies, erasure
 from listwarden.services.access import authorise
 from listwarden.services.events import add_events, build_event, record_event
 from listwarden.services.sharing_notices import NoticeKind, raise_notices
 from listwarden.services.subject_requests import ANSWERED, _open_request
 from listwarden.services.unit_of_work import Attempt, UnitOfWork
-from listwarden.store.tables import Entry, RecipientNotice, Subject, SubjectRequestRow
+from listwarden.store.tables import (
+    Entry,
+    MonitoringRecord,
+    RecipientNotice,
+    Subject,
+    SubjectRequestRow,
+)
 
 RECTIFIABLE = ("given_name", "family_name", "date_of_birth", "nicknames", "address")
 
@@ -98,6 +104,27 @@ def _rectify(session: Session, uow: UnitOfWork, subject: Subject, fixes: dict[st
         )
 
 
+def _rebirth_monitoring(
+    session: Session, uow: UnitOfWork, subject_id: str, entry_ids: list[str], born: str
+) -> None:
+    """A corrected date of birth moves the monitoring record's birth month, and with it every
+    entry of the person in the equality tallies (a child's age band comes from that month)."""
+    record = session.scalar(
+        select(MonitoringRecord).where(MonitoringRecord.subject_id == subject_id)
+    )
+    month = date.fromisoformat(born.strip()).strftime("%Y-%m")
+    if (
+        record is None
+        or uow.cipher.open_monitoring(record.id, "birth_month", record.birth_month_ct) == month
+    ):
+        return
+    before = equality_tallies.entries_changes(session, uow, entry_ids, -1)
+    record.birth_month_ct = uow.cipher.seal_monitoring(record.id, "birth_month", month)
+    session.flush()
+    after = equality_tallies.entries_changes(session, uow, entry_ids, 1)
+    equality_tallies.apply(session, uow, before + after)
+
+
 def _apply(
     session: Session,
     uow: UnitOfWork,
@@ -115,6 +142,8 @@ def _apply(
         subject = session.get(Subject, row.subject_id)
         if subject is not None:
             _rectify(session, uow, subject, fixes)
+            if "date_of_birth" in fixes:
+                _rebirth_monitoring(session, uow, subject.id, ids, fixes["date_of_birth"])
         notice = NoticeKind.RECTIFICATION
     add_events(
         session,
