@@ -182,3 +182,39 @@ def test_an_excel_style_workbook_is_read_cell_for_cell(tmp_path: Path) -> None:
     reader = open_reader(path)
     assert reader.header() == ["", "Forename", "DOB", "Flag", "12"]
     assert list(reader.rows()) == [(5, [None, "Anne Marie", datetime(1904, 1, 2), True, "made"])]
+
+
+_ODS_NS = (
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
+)
+_ENTITIES = '<!DOCTYPE d [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+
+
+@pytest.mark.parametrize(
+    ("prolog", "text", "said"),
+    [
+        (_ENTITIES, "&b;", "EntitiesForbidden"),
+        ("", 'a<text:s text:c="x"/>b', "not a number"),
+        ("", 'a<text:s text:c="2000000000"/>b', "longer than a cell can hold"),
+        ("", "<text:span>" * 5000 + "x" + "</text:span>" * 5000, "nested too deep"),
+    ],
+    ids=["entities", "space-count-not-a-number", "space-run-too-long", "nested-too-deep"],
+)
+def test_an_ods_whose_text_is_hostile_is_refused_as_malformed(
+    tmp_path: Path, prolog: str, text: str, said: str
+) -> None:
+    path = tmp_path / "hostile.ods"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(
+            "content.xml",
+            f'<?xml version="1.0"?>{prolog}<office:document-content {_ODS_NS}><office:body>'
+            "<office:spreadsheet><table:table><table:table-row>"
+            f'<table:table-cell office:value-type="string"><text:p>{text}</text:p>'
+            "</table:table-cell></table:table-row></table:table></office:spreadsheet>"
+            "</office:body></office:document-content>",
+        )
+    with pytest.raises(MalformedFile, match=said) as refused:
+        open_reader(path).header()
+    assert refused.value.row == 1

@@ -44,6 +44,7 @@ _TAB, _LINE_BREAK = f"{{{_TEXT}}}tab", f"{{{_TEXT}}}line-break"
 _NUMERIC = frozenset({"float", "percentage", "currency"})
 MAX_ROWS = 1_048_576  # the most rows a sheet holds (Excel, LibreOffice)
 MAX_COLUMNS = 16_384
+MAX_CELL_TEXT = 32_767  # the most characters an Excel cell holds
 
 
 def _blank(cells: list[Cell]) -> bool:
@@ -265,18 +266,22 @@ def _unreadable(fmt: str, error: Exception, *, row: int) -> MalformedFile:
 # ods, by an event parser over content.xml.
 
 
-def _paragraph_text(element: Any) -> str:
+def _paragraph_text(element: Any, row: int, column: int) -> str:
     """A ``text:p``'s text, with its spaces (``text:s``), tabs and line breaks."""
     parts = [element.text or ""]
     for child in element:
         if child.tag == _SPACE:
-            parts.append(" " * int(child.get(f"{{{_TEXT}}}c", "1")))
+            count = _repeats(child, f"{{{_TEXT}}}c", row)
+            if count > MAX_CELL_TEXT:
+                detail = f"a run of {count} spaces is longer than a cell can hold"
+                raise MalformedFile(detail, row=row, column=column)
+            parts.append(" " * count)
         elif child.tag == _TAB:
             parts.append("\t")
         elif child.tag == _LINE_BREAK:
             parts.append("\n")
         else:
-            parts.append(_paragraph_text(child))
+            parts.append(_paragraph_text(child, row, column))
         parts.append(child.tail or "")
     return "".join(parts)
 
@@ -294,7 +299,7 @@ def _ods_cell(element: Any, row: int, column: int) -> Cell:
     except (TypeError, ValueError):
         detail = f"the cell's stored {kind} value is not one"
         raise MalformedFile(detail, row=row, column=column) from None
-    paragraphs = [_paragraph_text(p) for p in element if p.tag == _P]
+    paragraphs = [_paragraph_text(p, row, column) for p in element if p.tag == _P]
     return "\n".join(paragraphs) if paragraphs else None
 
 
@@ -320,7 +325,12 @@ def ods_rows(path: Path) -> RowSource:
         table = _OdsTable()
         try:
             yield from table.rows(iterparse(content, events=("start", "end")))
-        except (ParseError, zipfile.BadZipFile, EOFError, OSError) as error:
+        except RecursionError:  # text nested deeper than any editor writes
+            raise MalformedFile(
+                "the cell's text is nested too deep", row=table.number + 1
+            ) from None
+        except (ParseError, ValueError, zipfile.BadZipFile, EOFError, OSError) as error:
+            # ValueError: defusedxml's refusals (an entity declared, an external reference)
             raise _unreadable("ods", error, row=table.number + 1) from None
         finally:
             content.close()
