@@ -121,7 +121,18 @@ def _rebirth_monitoring(
     before = equality_tallies.entries_changes(session, uow, entry_ids, -1)
     record.birth_month_ct = uow.cipher.seal_monitoring(record.id, "birth_month", month)
     session.flush()
-    after = equality_tallies.entries_changes(session, uow, entry_ids, 1)
+    # The same cells with the new month: no second read of the entries and the record.
+    today = uow.today()
+    after = [
+        (
+            list_id,
+            equality_tallies.folded_cell(
+                (cell[0], cell[1], cell[2], month, cell[4], cell[5]), today
+            ),
+            1,
+        )
+        for list_id, cell, _ in before
+    ]
     equality_tallies.apply(session, uow, before + after)
 
 
