@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import delete, select
 
 from listwarden.bootstrap import Register
-from listwarden.domain.errors import AccessDenied, Conflict, InvalidInput
+from listwarden.domain.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from listwarden.domain.subject_rights import NCND_STATEMENT, OFFICERS_WITHHELD
 from listwarden.export.sar_document import sar_lines
 from listwarden.services.consult import consult_entry
@@ -16,6 +16,7 @@ from listwarden.services.entries import NewIntelligence, add_intelligence
 from listwarden.services.subject_access import as_document, compile_sar
 from listwarden.services.subject_requests import (
     extend_request,
+    find_subject,
     neither_confirm_nor_deny,
     record_request,
     requests,
@@ -287,3 +288,35 @@ def test_only_the_iru_handles_requests_and_refusals_are_logged(register: Registe
     with register.uow.read_only() as session:
         refused = session.scalars(select(Event).where(Event.operation == "request:refused")).all()
     assert len(refused) == 5
+
+
+def test_a_requester_look_up_is_logged_whether_or_not_anyone_is_found(register: Register) -> None:
+    """Law 4: the IRU's look-up by name and date of birth is one event, a miss included."""
+    cast, _matrix, _entry, subject_id = world(register)
+    born = date(1998, 5, 17)
+    found = find_subject(
+        uow=register.uow,
+        actor=cast.iru,
+        given_name="Testgiven1",
+        family_name="Testfamily1",
+        date_of_birth=born,
+    )
+    assert found == subject_id
+    with pytest.raises(NotFound):
+        find_subject(
+            uow=register.uow,
+            actor=cast.iru,
+            given_name="Nobody",
+            family_name="Testfamily1",
+            date_of_birth=born,
+        )
+    with register.uow.read_only() as session:
+        looked_up = session.scalars(
+            select(Event)
+            .where(Event.reason == "requester looked up by name and date of birth")
+            .order_by(Event.id)
+        ).all()
+    assert [(e.actor_id, e.subject_id, e.result_count) for e in looked_up] == [
+        (cast.iru.id, subject_id, 1),
+        (cast.iru.id, None, 0),
+    ]
