@@ -218,3 +218,22 @@ def test_an_ods_whose_text_is_hostile_is_refused_as_malformed(
     with pytest.raises(MalformedFile, match=said) as refused:
         open_reader(path).header()
     assert refused.value.row == 1
+
+
+@pytest.mark.parametrize("part", ["xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml"])
+def test_an_xlsx_part_read_whole_that_would_inflate_past_its_bound_is_refused(
+    tmp_path: Path, part: str
+) -> None:
+    path = tmp_path / "bomb.xlsx"
+    write_borough_file(path, 3, today=date(2026, 1, 5), iao_id="iao", seed=9)
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    # 17 MiB of blanks after the root element: well-formed XML that deflates to a few KiB
+    parts[part] = parts[part] + b" " * (17 * 1024 * 1024)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    assert path.stat().st_size < 1024 * 1024
+    with pytest.raises(MalformedFile, match="would inflate") as refused:
+        open_reader(path).header()
+    assert refused.value.row == 1

@@ -13,7 +13,8 @@ its format, is read by calamine.
 Every reader yields ``(row number, cells)`` for every row, numbered as the spreadsheet numbers
 them; ``SheetRows`` turns that into a header and non-blank rows, refusing a row with a value
 beyond the header's last column. A file the library cannot parse becomes ``MalformedFile``
-with the row reached.
+with the row reached; so does a small part read whole (workbook, relations, styles) that would
+inflate past ``MAX_PART_BYTES``.
 """
 
 from __future__ import annotations
@@ -121,6 +122,19 @@ def _column_number(reference: str) -> int:
     return number
 
 
+MAX_PART_BYTES = 16 * 1024 * 1024  # a workbook's, its relations' or its styles' XML, read whole
+
+
+def _read_part(archive: zipfile.ZipFile, name: str) -> bytes:
+    """A small part of the package, read whole: refused if it would inflate past
+    ``MAX_PART_BYTES`` (a zip bomb). zipfile stops at the size the entry declares, and a stream
+    cut short by that fails its CRC, so the declared size bounds what is inflated."""
+    size = archive.getinfo(name).file_size
+    if size > MAX_PART_BYTES:
+        raise ValueError(f"{name} would inflate to {size} bytes, past {MAX_PART_BYTES}")
+    return archive.read(name)
+
+
 class _Workbook:
     """What reading the first sheet needs from the rest of the package: where it is, its
     shared strings, which cell styles are dates, and the date system (1900 or 1904)."""
@@ -129,14 +143,14 @@ class _Workbook:
         from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format  # type: ignore[import-untyped]
         from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900  # type: ignore[import-untyped]
 
-        book = fromstring(archive.read("xl/workbook.xml"))
+        book = fromstring(_read_part(archive, "xl/workbook.xml"))
         properties = book.find(f"{{{_MAIN}}}workbookPr")
         date1904 = properties is not None and properties.get("date1904") in ("1", "true")
         self.epoch = CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900
         first = book.find(f"{{{_MAIN}}}sheets/{{{_MAIN}}}sheet")
         if first is None:
             raise KeyError("the workbook names no sheet")
-        relations = fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+        relations = fromstring(_read_part(archive, "xl/_rels/workbook.xml.rels"))
         targets = {
             r.get("Id"): r.get("Target", "")
             for r in relations.iter(f"{{{_PACKAGE_REL}}}Relationship")
@@ -154,7 +168,7 @@ class _Workbook:
                         root.remove(element)
         self.date_styles: set[int] = set()
         if "xl/styles.xml" in archive.namelist():
-            styles = fromstring(archive.read("xl/styles.xml"))
+            styles = fromstring(_read_part(archive, "xl/styles.xml"))
             formats = dict(BUILTIN_FORMATS)
             for f in styles.iter(f"{{{_MAIN}}}numFmt"):
                 formats[int(f.get("numFmtId", "0"))] = f.get("formatCode", "")
