@@ -77,7 +77,7 @@ def current_tallies(
     _require(uow, actor)
     day = on or uow.today()
     with uow.read_only() as session:
-        counts = tallies_store.entry_counts(session)
+        counts = tallies_store.entry_counts(session, list_id)  # one list: it alone
         wanted = [list_id] if list_id is not None else sorted(counts)
         stored = tallies_store.read_tallies(session, uow.cipher, wanted)
     stale = [

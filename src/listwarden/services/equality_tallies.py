@@ -302,9 +302,9 @@ def _count_lists(
         after = rows[-1].id
 
 
-def entry_counts(session: Session) -> dict[str, tuple[int, int]]:
-    """Entries on each list that has any, and of them those whose person has a monitoring
-    record, counted by the database: what each list's tally must hold."""
+def entry_counts(session: Session, list_id: str | None = None) -> dict[str, tuple[int, int]]:
+    """Entries on each list that has any (or on ``list_id`` alone), and of them those whose
+    person has a monitoring record, counted by the database: what each list's tally must hold."""
     # EXISTS, not an outer join: SQLite answers it from the (list_id, subject_id) and
     # subject_id indexes alone, ten times faster than fetching each record's row.
     recorded = (
@@ -315,4 +315,6 @@ def entry_counts(session: Session) -> dict[str, tuple[int, int]]:
     query = select(Entry.list_id, func.count(), func.sum(case((recorded, 1), else_=0))).group_by(
         Entry.list_id
     )
-    return {list_id: (int(n), int(m or 0)) for list_id, n, m in session.execute(query)}
+    if list_id is not None:
+        query = query.where(Entry.list_id == list_id)
+    return {lid: (int(n), int(m or 0)) for lid, n, m in session.execute(query)}
