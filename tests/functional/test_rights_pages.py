@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -135,3 +136,41 @@ def test_an_upload_from_the_page_needs_its_token_and_the_mapping(
     assert quarantine.headers["content-type"].startswith("text/csv")
     assert quarantine.text.splitlines()[0].endswith("quarantine reasons")
     assert len(quarantine.text.splitlines()) == 1 + run.quarantined
+
+
+def test_a_missing_or_impossible_date_is_refused_beside_its_field_and_nothing_is_looked_up(
+    world: tuple[Register, TestClient, Cast, str],
+) -> None:
+    register, client, cast, _matrix = world
+    iru = Browser(register, client, cast.iru.id)
+    form = {
+        "csrf_token": iru.csrf,
+        "kind": "access",
+        "given_name": "Testgiven3",
+        "family_name": "Testfamily3",
+        "identity_method": "passport",
+    }
+    for dates, field, message in (
+        ({}, "dob", "Enter the person's date of birth."),
+        (
+            {"dob-day": "31", "dob-month": "2", "dob-year": "1998"},
+            "dob",
+            "Enter a real date, for example 27 3 2007.",
+        ),
+        (
+            {"dob-day": "17", "dob-month": "5", "dob-year": "1998", "received-month": "13"},
+            "received",
+            "Enter a real date, for example 27 3 2007.",
+        ),
+    ):
+        refused = client.post("/subject-requests", data=form | dates, follow_redirects=False)
+        assert refused.status_code == 422, dates
+        assert f'href="#{field}">{message}</a>' in html.unescape(refused.text), dates
+    with register.uow.read_only() as session:
+        assert session.scalars(select(SubjectRequestRow)).all() == []
+        assert (
+            session.scalars(
+                select(Event).where(Event.reason == "requester looked up by name and date of birth")
+            ).all()
+            == []
+        )

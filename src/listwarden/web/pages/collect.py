@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -15,7 +14,7 @@ from listwarden.domain.vocabulary import EvidenceKind, EvidenceRole
 from listwarden.services import lists
 from listwarden.services.entries import NewEntry, NewEvidence, add_entry
 from listwarden.web.deps import UowDep
-from listwarden.web.pages.forms import FormErrors, PageActor
+from listwarden.web.pages.forms import FormErrors, PageActor, entered_date
 from listwarden.web.templating import render
 
 router = APIRouter()
@@ -76,12 +75,7 @@ def person_and_evidence(
     return render(request, "collect/details.html", {**choices, "answers": answers})
 
 
-def _date(day: str, month: str, year: str, field_id: str, errors: FormErrors) -> date | None:
-    try:
-        return date(int(year), int(month), int(day))
-    except ValueError:
-        errors.add(field_id, "enter a real date, for example 27 3 2007")
-        return None
+REAL_DATE = "enter a real date, for example 27 3 2007"
 
 
 @router.post("/lists/{list_id}/add", response_class=HTMLResponse)
@@ -111,8 +105,10 @@ def add_person(
     overview = lists.overview(uow=uow, actor=actor, list_id=list_id)
     answers = {k: v for k, v in locals().items() if isinstance(v, str) and k != "list_id"}
     errors = FormErrors()
-    born = _date(dob_day, dob_month, dob_year, "dob", errors)
-    occurred = _date(evidence_day, evidence_month, evidence_year, "evidence-date", errors)
+    born = entered_date(dob_day, dob_month, dob_year, "dob", errors, REAL_DATE)
+    occurred = entered_date(
+        evidence_day, evidence_month, evidence_year, "evidence-date", errors, REAL_DATE
+    )
     if not evidence_description.strip():
         errors.add("evidence-description", "describe the evidence for adding this person")
     if not errors and born is not None and occurred is not None:

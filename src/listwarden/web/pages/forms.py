@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -82,3 +83,21 @@ def _field_id(name: str | None, default: str) -> str:
     if not name:
         return default
     return name.replace(".", "-").replace("_", "-")
+
+
+def entered_date(
+    day: str, month: str, year: str, field_id: str, errors: FormErrors, missing: str | None = None
+) -> date | None:
+    """The date of a GOV.UK date input, or None (with the error beside ``field_id``).
+
+    All three parts blank is no date: an error only when ``missing`` says the date is needed.
+    """
+    if not (day or month or year):
+        if missing:
+            errors.add(field_id, missing)
+        return None
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        errors.add(field_id, "enter a real date, for example 27 3 2007")
+        return None

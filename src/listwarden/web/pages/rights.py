@@ -11,7 +11,6 @@ page says how many entries changed and how many recipients are to be told (s.48)
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -26,7 +25,7 @@ from listwarden.services import subject_access, subject_decisions, subject_reque
 from listwarden.services.access import require_on_register
 from listwarden.services.subject_decisions import RECTIFIABLE
 from listwarden.web.deps import UowDep
-from listwarden.web.pages.forms import FormErrors, PageActor
+from listwarden.web.pages.forms import FormErrors, PageActor, entered_date
 from listwarden.web.templating import render
 
 router = APIRouter()
@@ -51,16 +50,6 @@ NOTES = {
     "officers": "The officers who consulted the record will be named.",
     "restricted": "The item will be withheld from the response, with its ground.",
 }
-
-
-def _date(day: str, month: str, year: str, field_id: str, errors: FormErrors) -> date | None:
-    if not (day or month or year):
-        return None
-    try:
-        return date(int(year), int(month), int(day))
-    except ValueError:
-        errors.add(field_id, "enter a real date, for example 27 3 2007")
-        return None
 
 
 @router.get("/subject-requests", response_class=HTMLResponse)
@@ -140,10 +129,10 @@ def record_request(
     ):
         if not value.strip():
             errors.add(field_id, message)
-    born = _date(dob_day, dob_month, dob_year, "dob", errors)
-    if born is None:
-        errors.add("dob", "enter the person's date of birth")
-    received = _date(received_day, received_month, received_year, "received", errors)
+    born = entered_date(
+        dob_day, dob_month, dob_year, "dob", errors, "enter the person's date of birth"
+    )
+    received = entered_date(received_day, received_month, received_year, "received", errors)
     if errors or born is None:
         return _new_form(request, answers, errors, 422)
     try:
