@@ -8,8 +8,6 @@ read is logged by the service). The page path has the larger upload body limit.
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -17,6 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from listwarden.domain.errors import InvalidInput, ListwardenError
 from listwarden.domain.vocabulary import ListStatus
+from listwarden.reports.render import csv_text
 from listwarden.services import lists, quarantine
 from listwarden.web.deps import UowDep
 from listwarden.web.pages.forms import FormErrors, PageActor
@@ -112,12 +111,8 @@ def upload(
 def download_quarantine(import_id: str, uow: UowDep, actor: PageActor) -> Response:
     """The quarantined rows with their reasons, as a CSV to fix and import again (logged)."""
     header, rows = quarantine.export_quarantine(uow=uow, actor=actor, import_id=import_id)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
     return Response(
-        out.getvalue().encode(),
+        csv_text(header, rows).encode(),
         media_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="quarantine-{import_id[:8]}.csv"'},
     )
