@@ -8,7 +8,6 @@ personal data, so its token needs the ``entry:consult`` scope.
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import date
 from typing import Any
 
@@ -70,10 +69,6 @@ class DecisionCreate(Body):
     )
 
 
-def view(request: subject_requests.RequestView) -> dict[str, Any]:
-    return asdict(request)
-
-
 @rights_router.get("")
 def get_requests(uow: UowDep, actor: ActorDep) -> list[subject_requests.RequestView]:
     """Every request with its deadline; overdue ones are marked."""
@@ -81,7 +76,7 @@ def get_requests(uow: UowDep, actor: ActorDep) -> list[subject_requests.RequestV
 
 
 @rights_router.post("", status_code=201)
-def post_request(body: RequestCreate, uow: UowDep, actor: ActorDep) -> dict[str, Any]:
+def post_request(body: RequestCreate, uow: UowDep, actor: ActorDep) -> subject_requests.RequestView:
     """Record a request with its identity check; the answer gives its clock."""
     if (body.subject_id is None) == (body.person is None):
         raise InvalidInput(
@@ -102,7 +97,7 @@ def post_request(body: RequestCreate, uow: UowDep, actor: ActorDep) -> dict[str,
         identity_method=body.identity_method,
         identity_confirmed_on=body.identity_confirmed_on,
     )
-    return view(subject_requests.request_view(uow=uow, actor=actor, request_id=request_id))
+    return subject_requests.request_view(uow=uow, actor=actor, request_id=request_id)
 
 
 @rights_router.get("/{request_id}")
