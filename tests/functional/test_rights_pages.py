@@ -174,3 +174,13 @@ def test_a_missing_or_impossible_date_is_refused_beside_its_field_and_nothing_is
             ).all()
             == []
         )
+
+
+def test_the_decision_form_offers_every_field_a_rectification_may_correct() -> None:
+    """The page names its form fields one by one; a field added to RECTIFIABLE must appear."""
+    import inspect
+
+    from listwarden.services.subject_decisions import RECTIFIABLE
+    from listwarden.web.pages.rights import decide
+
+    assert set(RECTIFIABLE) <= set(inspect.signature(decide).parameters)
