@@ -47,6 +47,7 @@ def _table() -> Table:
         Column("doc", JSON, nullable=True),
         Column("count", Integer, nullable=True),
         Column("kind", String(8), default="plain"),
+        Column("tags", JSON, default=list),
     )
 
 
@@ -58,7 +59,7 @@ def test_rows_are_stored_as_sqlalchemy_stores_them(database_url: str) -> None:
     with engine.begin() as connection:
         connection.execute(insert(table), [{**r, "batch": "core"} for r in rows])
         insert_rows(connection, table, [{**r, "id": r["id"] + 10, "batch": "bulk"} for r in rows])
-    columns = "day, at, flag, blob, doc, count, kind"
+    columns = "day, at, flag, blob, doc, count, kind, tags"
     if engine.dialect.name == "sqlite":  # the storage class too, where SQLite keeps one per value
         columns += ", " + ", ".join(f"typeof({c})" for c in columns.split(", "))
     with engine.connect() as connection:
@@ -76,6 +77,7 @@ def test_rows_are_stored_as_sqlalchemy_stores_them(database_url: str) -> None:
     engine.dispose()
     assert stored["bulk"] == stored["core"]
     assert stored["bulk"][1][6] == "plain"  # the column's default, for a column no row names
+    assert stored["bulk"][1][7] in ("[]", [])  # a callable default, called for the row
     assert (read_back.day, read_back.at, read_back.doc) == (ROW["day"], ROW["at"], ROW["doc"])
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, LargeBinary, Table, insert
 from sqlalchemy.orm import Session
@@ -23,10 +23,20 @@ _Processor = Callable[[Any], Any]
 _REPEATING = (date, datetime, bool)
 
 
-def _scalar_default(column: Column[Any]) -> tuple[bool, Any]:
+class _Call:
+    """A column's Python-callable default (``default=list``), called afresh for each row that
+    lacks the column, as SQLAlchemy calls it (it wraps a callable to take the context)."""
+
+    def __init__(self, function: Callable[[Any], Any]) -> None:
+        self.function = function
+
+
+def _python_default(column: Column[Any]) -> tuple[bool, Any]:
     default = column.default
     if default is not None and default.is_scalar:
         return True, getattr(default, "arg", None)
+    if default is not None and default.is_callable:
+        return True, _Call(cast(Any, default).arg)
     return False, None
 
 
@@ -42,9 +52,10 @@ def insert_rows(
 ) -> None:
     """Insert ``rows`` (dicts keyed by column name) into ``table`` in the caller's transaction.
 
-    The columns are those of the first row, plus any with a scalar Python default; a row that
-    lacks one of them stores its default, or NULL. A column neither names nor defaults is left
-    to the database (an autoincrement key, a server default).
+    The columns are those of the first row, plus any with a Python default (a value, or a
+    callable called for each row); a row that lacks one of them stores its default, or NULL.
+    A column neither names nor defaults is left to the database (an autoincrement key, a
+    server default).
     """
     if not rows:
         return
@@ -56,7 +67,7 @@ def insert_rows(
     first = rows[0]
     columns: list[tuple[str, Any, _Processor | None]] = []
     for column in table.columns:
-        has_default, default = _scalar_default(column)
+        has_default, default = _python_default(column)
         if column.key not in first and not has_default:
             continue
         impl = column.type.dialect_impl(dialect)
@@ -67,6 +78,7 @@ def insert_rows(
     names = ", ".join(f'"{table.c[key].name}"' for key, _, _ in columns)
     marks = ", ".join("?" for _ in columns)
     plain = [(key, default) for key, default, _ in columns]
+    calls = [n for n, (_, default) in enumerate(plain) if isinstance(default, _Call)]
     processed: list[tuple[int, _Processor]] = [
         (n, p) for n, (_, _, p) in enumerate(columns) if p is not None
     ]
@@ -79,6 +91,9 @@ def insert_rows(
     for row in rows:
         get = row.get
         values = [get(key, default) for key, default in plain]
+        for n in calls:
+            if isinstance(values[n], _Call):
+                values[n] = values[n].function(None)
         for n, convert in processed:
             value = values[n]
             memo = memos.get(n)
