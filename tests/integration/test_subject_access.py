@@ -198,6 +198,9 @@ def test_items_are_restricted_one_by_one_with_a_ground(register: Register) -> No
             reason=" ",
         )
     assert refused.value.reasons[0].code == "restriction-reason-missing"
+    other = ask(register, cast, subject_id)  # a second request, with nothing restricted
+    listed = {v.id: v.restrictions for v in requests(uow=register.uow, actor=cast.iru)}
+    assert listed == {request_id: 1, other: 0}
     response = compile_sar(uow=register.uow, actor=cast.iru, request_id=request_id)
     entry = next(e for e in response.entries if e["entry_id"] == on_matrix)
     assert [i["text"] for i in entry["intelligence"]] == ["seen at the estate"]

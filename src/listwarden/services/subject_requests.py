@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from listwarden.domain.access import Actor
@@ -254,11 +254,18 @@ def reveal_officers(*, uow: UnitOfWork, actor: Actor, request_id: str, reason: s
     _change(uow, actor, request_id, f"officers named: {why}", change)
 
 
-def _view(session: Session, row: SubjectRequestRow, day: date) -> RequestView:
+def _restricted_counts(session: Session, request_id: str | None = None) -> dict[str, int]:
+    """Items restricted, by request (of ``request_id`` alone when given): one query for all."""
+    query = select(RequestRestrictionRow.request_id, func.count()).group_by(
+        RequestRestrictionRow.request_id
+    )
+    if request_id is not None:
+        query = query.where(RequestRestrictionRow.request_id == request_id)
+    return {rid: int(n) for rid, n in session.execute(query)}
+
+
+def _view(row: SubjectRequestRow, day: date, restricted: int) -> RequestView:
     due = due_of(row)
-    restricted = session.scalars(
-        select(RequestRestrictionRow.id).where(RequestRestrictionRow.request_id == row.id)
-    ).all()
     return RequestView(
         row.id,
         row.kind,
@@ -271,7 +278,7 @@ def _view(session: Session, row: SubjectRequestRow, day: date) -> RequestView:
         due,
         is_overdue(due, day, row.answered_on),
         row.ncnd,
-        len(restricted),
+        restricted,
     )
 
 
@@ -281,7 +288,8 @@ def requests(*, uow: UnitOfWork, actor: Actor, today: date | None = None) -> lis
     with uow.read_only() as session:
         authorise(session, uow, actor, AccessAction.SUBJECT_REQUEST_MANAGE, REGISTER)
         rows = session.scalars(select(SubjectRequestRow).order_by(SubjectRequestRow.received_on))
-        return [_view(session, row, day) for row in rows]
+        restricted = _restricted_counts(session)
+        return [_view(row, day, restricted.get(row.id, 0)) for row in rows]
 
 
 def request_view(*, uow: UnitOfWork, actor: Actor, request_id: str) -> RequestView:
@@ -291,7 +299,8 @@ def request_view(*, uow: UnitOfWork, actor: Actor, request_id: str) -> RequestVi
         row = session.get(SubjectRequestRow, request_id)
         if row is None:
             raise NotFound("no such request", reasons=[Reason("request-not-found", request_id)])
-        return _view(session, row, uow.today())
+        restricted = _restricted_counts(session, request_id).get(request_id, 0)
+        return _view(row, uow.today(), restricted)
 
 
 def find_subject(
