@@ -173,6 +173,22 @@ def add_person(
     )  # type: ignore[arg-type]
 
 
+def add_child(register: Register, cast: Cast, list_id: str, n: int = 1, **kwargs: object) -> str:
+    """A fifteen-year-old's entry with the safeguards a child's needs: the IAO's approval and
+    a safeguarding referral."""
+    today = register.uow.today()
+    return add_person(
+        register,
+        cast,
+        list_id,
+        n,
+        born=date(today.year - 15, 1, 1),
+        iao_approval_by=cast.iao.id,
+        safeguarding_referral="MASH-1",
+        **kwargs,
+    )
+
+
 def framework_active(
     register: Register, cast: Cast, framework: str = "matrix-2018-example", **kwargs: object
 ) -> str:

@@ -29,7 +29,7 @@ from listwarden.store.tables import (
     TrainingRecord,
     User,
 )
-from tests.factories import Cast, add_person, authorised_list, make_cast
+from tests.factories import Cast, add_child, add_person, authorised_list, make_cast
 from tests.integration.auditlog.conftest import as_attacker, attach
 from tests.sharing_world import sharing_world
 
@@ -155,16 +155,7 @@ def test_time_makes_reviews_dpias_removals_and_grants_fall_due(register: Registe
 def test_a_child_entry_needs_its_quarterly_review(register: Register) -> None:
     cast = make_cast(register)
     matrix = authorised_list(register, cast)
-    today = register.uow.today()
-    child = add_person(
-        register,
-        cast,
-        matrix,
-        1,
-        born=date(today.year - 15, 1, 1),
-        iao_approval_by=cast.iao.id,
-        safeguarding_referral="MASH-1",
-    )
+    child = add_child(register, cast, matrix)
     assert gather_facts(uow=register.uow, verify_log=False).child_entries_missing_safeguards == ()
     _later(register, 100)
     assert gather_facts(uow=register.uow, verify_log=False).child_entries_missing_safeguards == (

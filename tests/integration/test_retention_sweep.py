@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -20,7 +20,7 @@ from listwarden.services.entries import NewEvidence, NewIntelligence
 from listwarden.services.retention import schedule_for, scheduler_lock, sweep
 from listwarden.settings import Settings
 from listwarden.store.tables import Entry, IntelligenceItem, Removal, Subject
-from tests.factories import Cast, add_person, authorised_list, grant, make_cast
+from tests.factories import Cast, add_child, add_person, authorised_list, grant, make_cast
 
 
 def _quiet(register: Register, cast: Cast, list_id: str, n: int, *, score: int = 0) -> str:
@@ -307,18 +307,7 @@ def test_the_sweep_brings_a_childs_review_within_the_quarter(register: Register)
     cast = make_cast(register)
     matrix = authorised_list(register, cast)
     today = register.uow.today()
-    child = add_person(
-        register,
-        cast,
-        matrix,
-        1,
-        born=date(today.year - 15, 1, 1),
-        iao_approval_by=cast.iao.id,
-        safeguarding_referral="MASH-1",
-        category="convicted",
-        score=12,
-        band="red",
-    )
+    child = add_child(register, cast, matrix, category="convicted", score=12, band="red")
     adult = add_person(register, cast, matrix, 2, category="convicted", score=12, band="red")
     with register.uow.transaction() as session:  # reviews put off for a year
         session.execute(
