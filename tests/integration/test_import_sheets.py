@@ -237,3 +237,39 @@ def test_an_xlsx_part_read_whole_that_would_inflate_past_its_bound_is_refused(
     with pytest.raises(MalformedFile, match="would inflate") as refused:
         open_reader(path).header()
     assert refused.value.row == 1
+
+
+def _with_shared_strings(path: Path, table: bytes) -> None:
+    """The borough file with ``table`` as its shared-string part (openpyxl writes inline)."""
+    write_borough_file(path, 3, today=date(2026, 1, 5), iao_id="iao", seed=9)
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    parts["xl/sharedStrings.xml"] = table
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+
+
+_SST = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+
+
+def test_a_shared_string_table_that_would_inflate_past_its_bound_is_refused(
+    tmp_path: Path,
+) -> None:
+    """The table is held in memory whole: its inflated size is bounded before it is read."""
+    path = tmp_path / "bomb.xlsx"
+    _with_shared_strings(path, _SST + b" " * (65 * 1024 * 1024) + b"</sst>")
+    assert path.stat().st_size < 1024 * 1024
+    with pytest.raises(MalformedFile, match="would inflate") as refused:
+        open_reader(path).header()
+    assert refused.value.row == 1
+
+
+def test_a_string_longer_than_a_cell_can_hold_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "long.xlsx"
+    _with_shared_strings(path, _SST + b"<si><t>" + b"x" * 32_768 + b"</t></si></sst>")
+    with pytest.raises(MalformedFile, match="longer than a cell can hold"):
+        open_reader(path).header()
+    fits = tmp_path / "fits.xlsx"
+    _with_shared_strings(fits, _SST + b"<si><t>" + b"x" * 32_767 + b"</t></si></sst>")
+    assert open_reader(fits).header()

@@ -14,7 +14,8 @@ Every reader yields ``(row number, cells)`` for every row, numbered as the sprea
 them; ``SheetRows`` turns that into a header and non-blank rows, refusing a row with a value
 beyond the header's last column. A file the library cannot parse becomes ``MalformedFile``
 with the row reached; so does a small part read whole (workbook, relations, styles) that would
-inflate past ``MAX_PART_BYTES``.
+inflate past ``MAX_PART_BYTES``, a shared-string table past ``MAX_SHARED_BYTES``, and a string
+longer than a cell can hold.
 """
 
 from __future__ import annotations
@@ -103,14 +104,21 @@ _X_SHARED, _X_DATA = f"{{{_MAIN}}}si", f"{{{_MAIN}}}sheetData"
 
 
 def _rich_text(element: Any) -> str:
-    """The text of a shared or inline string: its ``t``, or its runs' (phonetic runs left out)."""
+    """The text of a shared or inline string: its ``t``, or its runs' (phonetic runs left out).
+
+    Longer than a cell can hold is a malformed file (``ValueError``), so that a shared-string
+    table can never hold more than its strings' bounded length.
+    """
     parts = []
     for child in element:
         if child.tag == _X_TEXT:
             parts.append(child.text or "")
         elif child.tag == _X_RUN:
             parts.extend(t.text or "" for t in child if t.tag == _X_TEXT)
-    return "".join(parts)
+    text = "".join(parts)
+    if len(text) > MAX_CELL_TEXT:
+        raise ValueError(f"a string of {len(text)} characters is longer than a cell can hold")
+    return text
 
 
 def _column_number(reference: str) -> int:
@@ -123,15 +131,21 @@ def _column_number(reference: str) -> int:
 
 
 MAX_PART_BYTES = 16 * 1024 * 1024  # a workbook's, its relations' or its styles' XML, read whole
+MAX_SHARED_BYTES = 64 * 1024 * 1024  # the shared-string table, which is held in memory
+
+
+def _bounded(archive: zipfile.ZipFile, name: str, limit: int) -> None:
+    """Refuse a part that would inflate past ``limit`` (a zip bomb). zipfile stops at the size
+    the entry declares, and a stream cut short by that fails its CRC, so the declared size
+    bounds what is inflated."""
+    size = archive.getinfo(name).file_size
+    if size > limit:
+        raise ValueError(f"{name} would inflate to {size} bytes, past {limit}")
 
 
 def _read_part(archive: zipfile.ZipFile, name: str) -> bytes:
-    """A small part of the package, read whole: refused if it would inflate past
-    ``MAX_PART_BYTES`` (a zip bomb). zipfile stops at the size the entry declares, and a stream
-    cut short by that fails its CRC, so the declared size bounds what is inflated."""
-    size = archive.getinfo(name).file_size
-    if size > MAX_PART_BYTES:
-        raise ValueError(f"{name} would inflate to {size} bytes, past {MAX_PART_BYTES}")
+    """A small part of the package, read whole, within ``MAX_PART_BYTES``."""
+    _bounded(archive, name, MAX_PART_BYTES)
     return archive.read(name)
 
 
@@ -158,6 +172,7 @@ class _Workbook:
         self.sheet_path = self._part(targets[first.get(f"{{{_OFFICE_REL}}}id")])
         self.shared: list[str] = []
         if "xl/sharedStrings.xml" in archive.namelist():
+            _bounded(archive, "xl/sharedStrings.xml", MAX_SHARED_BYTES)
             with archive.open("xl/sharedStrings.xml") as stream:
                 root = None
                 for event, element in iterparse(stream, events=("start", "end")):
