@@ -9,11 +9,12 @@ naming the policy, which the unit of work logs once after the rollback.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any, Protocol, cast
 
-from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy import Connection, and_, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from listwarden.domain.access import Actor
@@ -32,7 +33,7 @@ from listwarden.policy.engine import (
     Resource,
 )
 from listwarden.services.unit_of_work import UnitOfWork
-from listwarden.store.tables import Entry, Grant, RegisterList, TrainingRecord, User
+from listwarden.store.tables import Grant, RegisterList, TrainingRecord, User
 
 LIST_DATA = frozenset(
     {
@@ -49,7 +50,7 @@ LIST_DATA = frozenset(
 """The actions that reach a list's data: a use of the grant, so they mark it used."""
 
 
-def course_of(register_list: RegisterList) -> str:
+def course_of(register_list: HasCourse) -> str:
     """The purpose-specific course a list requires (its own name for it, or one per list)."""
     return register_list.training_course or f"list:{register_list.id}"
 
@@ -62,10 +63,23 @@ def list_resource(register_list: RegisterList, status: ListStatus | None = None)
     )
 
 
-def entry_resource(entry: Entry, register_list: RegisterList) -> EntryResource:
+class EntryFacts(Protocol):
+    """What the rules see of an entry: an entry, or a row of its columns."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def bcu(self) -> str: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def band(self) -> str | None: ...
+
+
+def entry_resource(entry: EntryFacts, register_list: RegisterList | ListResource) -> EntryResource:
     return EntryResource(
         entry.id,
-        list_resource(register_list),
+        register_list if isinstance(register_list, ListResource) else list_resource(register_list),
         entry.bcu,
         Category(entry.category),
         Band(entry.band) if entry.band else None,
@@ -118,21 +132,65 @@ _STANDING = (
     )
     .where(User.id == bindparam("user_id"))
 )
-_UNREVOKED_GRANTS = select(Grant).where(
+# The columns ``grant_is_current`` reads, not whole grants: it runs on a session or a connection.
+_UNREVOKED_GRANTS = select(
+    Grant.id,
+    Grant.revoked_at,
+    Grant.expires_at,
+    Grant.granted_at,
+    Grant.last_used_at,
+    Grant.recertified_at,
+).where(
     Grant.user_id == bindparam("user_id"),
     Grant.list_id == bindparam("list_id"),
     Grant.revoked_at.is_(None),
 )
+_COURSE = select(RegisterList.id, RegisterList.training_course).where(
+    RegisterList.id == bindparam("list_id")
+)
+
+Reader = Session | Connection
+"""Where the facts are read: a use case's session, or the connection of a Core hot path."""
 
 
-def _standing(session: Session, user_id: str, uow: UnitOfWork) -> tuple[bool, set[str]]:
+class GrantTimes(Protocol):
+    """What decides whether a grant is current: a grant, or a row of its columns."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def revoked_at(self) -> datetime | None: ...
+    @property
+    def expires_at(self) -> datetime: ...
+    @property
+    def granted_at(self) -> datetime: ...
+    @property
+    def last_used_at(self) -> datetime | None: ...
+    @property
+    def recertified_at(self) -> datetime | None: ...
+
+
+class HasCourse(Protocol):
+    """What names a list's purpose-specific course: a list, or a row of its columns."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def training_course(self) -> str: ...
+
+
+def _standing(session: Reader, user_id: str, uow: UnitOfWork) -> tuple[bool, set[str]]:
     """Whether the account is active, and the courses it holds today, in one read."""
     rows = session.execute(_STANDING, {"user_id": user_id, "today": uow.today()}).all()
+    return _standing_of(rows)
+
+
+def _standing_of(rows: Sequence[Any]) -> tuple[bool, set[str]]:
     active = bool(rows) and bool(rows[0].active) and rows[0].left_at is None
     return active, {row.course for row in rows if row.course is not None}
 
 
-def grant_is_current(grant: Grant, now: datetime, lapse: timedelta) -> bool:
+def grant_is_current(grant: GrantTimes, now: datetime, lapse: timedelta) -> bool:
     """Unrevoked, unexpired, and used (or granted, or recertified) within the lapse period."""
     if grant.revoked_at is not None or grant.expires_at <= now:
         return False
@@ -140,31 +198,82 @@ def grant_is_current(grant: Grant, now: datetime, lapse: timedelta) -> bool:
     return now - latest <= lapse
 
 
-def current_grant(session: Session, uow: UnitOfWork, user_id: str, list_id: str) -> Grant | None:
+def current_grant(
+    session: Reader, uow: UnitOfWork, user_id: str, list_id: str
+) -> GrantTimes | None:
+    grants = session.execute(_UNREVOKED_GRANTS, {"user_id": user_id, "list_id": list_id}).all()
+    return _first_current(grants, uow)
+
+
+def _first_current(grants: Iterable[Any], uow: UnitOfWork) -> GrantTimes | None:
     now, lapse = uow.now(), timedelta(days=uow.access.grant_lapse_days)
-    grants = session.scalars(_UNREVOKED_GRANTS, {"user_id": user_id, "list_id": list_id}).all()
     return next((g for g in grants if grant_is_current(g, now, lapse)), None)
+
+
+# A consultation's standing and grants in one read: the actor's current courses, each beside
+# every unrevoked grant they hold to the list (or none), so one row per course and grant.
+_STANDING_ON_LIST = _STANDING.add_columns(*_UNREVOKED_GRANTS.selected_columns).outerjoin(
+    Grant,
+    and_(
+        Grant.user_id == User.id,
+        Grant.list_id == bindparam("list_id"),
+        Grant.revoked_at.is_(None),
+    ),
+)
 
 
 class Authoriser:
     """Builds principals for one actor within one transaction, caching what it has read."""
 
-    def __init__(self, session: Session, uow: UnitOfWork, actor: Actor) -> None:
+    def __init__(
+        self,
+        session: Reader,
+        uow: UnitOfWork,
+        actor: Actor,
+        *,
+        standing: tuple[bool, set[str]] | None = None,
+    ) -> None:
         self.session, self.uow, self.actor = session, uow, actor
-        self.active, self.courses = _standing(session, actor.id, uow)
+        self.active, self.courses = standing or _standing(session, actor.id, uow)
         self.mandatory = uow.access.mandatory_course in self.courses
         self._lists: dict[str, ListFacts] = {}
 
+    @classmethod
+    def on_list(
+        cls, session: Reader, uow: UnitOfWork, actor: Actor, register_list: HasCourse
+    ) -> Authoriser:
+        """An authoriser whose facts about ``register_list`` are read with its standing, at once.
+
+        ``register_list`` is a list, or a row with its ``id`` and ``training_course``, that the
+        caller has read already.
+        """
+        rows = session.execute(
+            _STANDING_ON_LIST,
+            {"user_id": actor.id, "list_id": register_list.id, "today": uow.today()},
+        ).all()
+        authoriser = cls(session, uow, actor, standing=_standing_of(rows))
+        grants = {row.id: row for row in rows if row.id is not None}
+        authoriser._lists[register_list.id] = authoriser._facts_of(
+            register_list, _first_current(grants.values(), uow)
+        )
+        return authoriser
+
+    def _list(self, list_id: str) -> HasCourse | None:
+        if isinstance(self.session, Session):
+            return self.session.get(RegisterList, list_id)
+        row: Any = self.session.execute(_COURSE, {"list_id": list_id}).one_or_none()
+        return cast(HasCourse | None, row)
+
+    def _facts_of(self, register_list: HasCourse | None, grant: GrantTimes | None) -> ListFacts:
+        trained = register_list is not None and course_of(register_list) in self.courses
+        if grant is None:
+            return ListFacts(trained, None)
+        return ListFacts(trained, grant.id, grant.last_used_at)
+
     def facts(self, list_id: str) -> ListFacts:
         if list_id not in self._lists:
-            register_list = self.session.get(RegisterList, list_id)
-            trained = register_list is not None and course_of(register_list) in self.courses
             grant = current_grant(self.session, self.uow, self.actor.id, list_id)
-            self._lists[list_id] = (
-                ListFacts(trained, grant.id, grant.last_used_at)
-                if grant
-                else ListFacts(trained, None)
-            )
+            self._lists[list_id] = self._facts_of(self._list(list_id), grant)
         return self._lists[list_id]
 
     def principal(self, list_id: str | None = None) -> Principal:
@@ -200,7 +309,7 @@ class Authoriser:
             self.mark_used(list_id)
         return decision
 
-    def mark_used_in(self, session: Session, list_id: str) -> None:
+    def mark_used_in(self, session: Reader, list_id: str) -> None:
         """Mark the grant to ``list_id`` used, in ``session`` (the facts read are kept)."""
         self.session = session
         self.mark_used(list_id)

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select, true
+from sqlalchemy import Connection, Select, func, select, true
 from sqlalchemy.orm import Session
 
 from listwarden.domain import lists as list_rules
@@ -29,7 +30,7 @@ from listwarden.domain.vocabulary import (
     Purpose,
     PurposeClass,
 )
-from listwarden.policy.engine import AccessAction, Context
+from listwarden.policy.engine import AccessAction, Context, ListResource
 from listwarden.services.access import (
     GRANT_POLICIES,
     Authoriser,
@@ -37,17 +38,21 @@ from listwarden.services.access import (
     probe_entry,
     refusal,
 )
+from listwarden.services.entry_view import (
+    ENTRY_IN_FULL,
+    EVIDENCE_OF,
+    INTELLIGENCE_OF,
+    ListCourse,
+    open_entry_view,
+)
+
+# The views these use cases return, named here as before for their callers.
+from listwarden.services.entry_view import EntrySummary as EntrySummary
+from listwarden.services.entry_view import EntryView as EntryView
 from listwarden.services.events import record_consultations
 from listwarden.services.lists import effective_status, get_list
 from listwarden.services.unit_of_work import Attempt, UnitOfWork
-from listwarden.store.tables import (
-    Dpia,
-    Entry,
-    EvidenceItem,
-    IntelligenceItem,
-    RegisterList,
-    Subject,
-)
+from listwarden.store.tables import Entry, Subject
 
 MAX_PAGE = 100
 MIN_JUSTIFICATION = 10
@@ -85,55 +90,6 @@ def require_reason(purpose: str | None, justification: str | None) -> Justified:
     return Justified(Purpose(purpose), purpose_class, text)
 
 
-@dataclass(frozen=True)
-class EvidenceView:
-    id: str
-    kind: str
-    role: str
-    occurred_on: date
-    gang_related: bool
-    nature: str
-    description: str
-
-
-@dataclass(frozen=True)
-class IntelligenceView:
-    id: str
-    grading: str
-    handling_conditions: str | None
-    source_type: str
-    source_ref: str
-    derived_from_id: str | None
-    nature: str
-    reported_on: date
-    text: str
-
-
-@dataclass(frozen=True)
-class EntrySummary:
-    entry_id: str
-    subject_id: str
-    list_id: str
-    given_name: str
-    family_name: str
-    date_of_birth: date
-    category: str
-    bcu: str
-    band: str | None
-    score: int | None
-    next_review_on: date
-
-
-@dataclass(frozen=True)
-class EntryView:
-    summary: EntrySummary
-    nicknames: list[str]
-    address: str | None
-    child_at_entry: bool
-    evidence: list[EvidenceView]
-    intelligence: list[IntelligenceView]
-
-
 def _summaries(uow: UnitOfWork, rows: Sequence[tuple[Entry, Subject]]) -> list[EntrySummary]:
     fields = ("given_name", "family_name", "date_of_birth")
     opened = uow.cipher.open_many(
@@ -161,7 +117,7 @@ def _summaries(uow: UnitOfWork, rows: Sequence[tuple[Entry, Subject]]) -> list[E
 
 
 def _log_consultations(
-    session: Session,
+    session: Session | Connection,
     uow: UnitOfWork,
     actor: Actor,
     why: Justified,
@@ -183,26 +139,6 @@ def _log_consultations(
     )
 
 
-# The consultation's statements, built once: a consultation is the register's hottest path.
-_ENTRY_IN_FULL = (
-    select(Entry, Subject, RegisterList, Dpia.review_on)
-    .join(Subject, Subject.id == Entry.subject_id)
-    .join(RegisterList, RegisterList.id == Entry.list_id)
-    .outerjoin(Dpia, Dpia.list_id == Entry.list_id)
-    .where(Entry.id == bindparam("entry_id"))
-)
-_EVIDENCE_OF = (
-    select(EvidenceItem)
-    .where(EvidenceItem.entry_id == bindparam("entry_id"))
-    .order_by(EvidenceItem.occurred_on)
-)
-_INTELLIGENCE_OF = (
-    select(IntelligenceItem)
-    .where(IntelligenceItem.entry_id == bindparam("entry_id"))
-    .order_by(IntelligenceItem.reported_on)
-)
-
-
 def consult_entry(
     *, uow: UnitOfWork, actor: Actor, entry_id: str, purpose: str | None, justification: str | None
 ) -> EntryView:
@@ -219,86 +155,41 @@ def consult_entry(
     # logs the consultation (and marks the grant used) is short and comes after, and the view
     # is returned only once it has committed. On SQLite this keeps the one write lock for the
     # write alone, so that workers decide and decrypt side by side.
-    with uow.read_only(attempt) as session:
-        # The entry, its person, its list and the list's DPIA review date in one read.
-        row = session.execute(_ENTRY_IN_FULL, {"entry_id": entry_id}).first()
-        if row is None:
-            raise NotFound(
-                f"no entry {entry_id}", reasons=[Reason("entry-not-found", entry_id, "entry_id")]
+    with uow.core(attempt) as work:
+        with work.reading() as connection:
+            # The entry, its person, its list and the list's DPIA review date in one read.
+            row: Any = connection.execute(ENTRY_IN_FULL, {"entry_id": entry_id}).first()
+            if row is None:
+                raise NotFound(
+                    f"no entry {entry_id}",
+                    reasons=[Reason("entry-not-found", entry_id, "entry_id")],
+                )
+            # Law 2 is refused by its own domain error first; the engine decides with the same
+            # rule.
+            require_category_permitted(why.purpose, Category(row.category))
+            on_list = ListResource(row.list_id, ListStatus(row.list_status), row.list_owner_id)
+            course = ListCourse(row.list_id, row.training_course)
+            authoriser = Authoriser.on_list(connection, uow, actor, course)
+            authoriser.require(
+                AccessAction.ENTRY_CONSULT,
+                entry_resource(row, on_list),
+                Context(purpose=why.purpose),
+                mark_used=False,
             )
-        entry, subject, register_list, dpia_review_on = row
-        # Law 2 is refused by its own domain error first; the engine decides with the same rule.
-        require_category_permitted(why.purpose, Category(entry.category))
-        authoriser = Authoriser(session, uow, actor)
-        authoriser.require(
-            AccessAction.ENTRY_CONSULT,
-            entry_resource(entry, register_list),
-            Context(purpose=why.purpose),
-            mark_used=False,
-        )
-        require_list_permits(
-            list_rules.effective_status(
-                ListStatus(register_list.status), dpia_review_on, uow.today()
-            ),
-            ListAction.CONSULT,
-            why.purpose_class,
-        )
-        require_category_permitted(why.purpose, Category(entry.category))
-        require_not_restricted(entry.restricted_on, why.purpose_class)
-        summary = _summaries(uow, [(entry, subject)])[0]
-        view = _detail(session, uow, entry, subject, summary)
-    with uow.transaction() as session:
-        authoriser.mark_used_in(session, entry.list_id)
-        _log_consultations(session, uow, actor, why, [summary], list_id=entry.list_id)
+            require_list_permits(
+                list_rules.effective_status(on_list.status, row.dpia_review_on, uow.today()),
+                ListAction.CONSULT,
+                why.purpose_class,
+            )
+            require_category_permitted(why.purpose, Category(row.category))
+            require_not_restricted(row.restricted_on, why.purpose_class)
+            evidence = connection.execute(EVIDENCE_OF, {"entry_id": entry_id}).all()
+            intelligence = connection.execute(INTELLIGENCE_OF, {"entry_id": entry_id}).all()
+        view = open_entry_view(uow, row, evidence, intelligence)
+        with work.writing() as connection:
+            authoriser.mark_used_in(connection, row.list_id)
+            _log_consultations(connection, uow, actor, why, [view.summary], list_id=row.list_id)
     return view
-
-
-def _detail(
-    session: Session, uow: UnitOfWork, entry: Entry, subject: Subject, summary: EntrySummary
-) -> EntryView:
-    sid, opener = subject.id, uow.cipher.open
-    evidence = session.scalars(_EVIDENCE_OF, {"entry_id": entry.id}).all()
-    intelligence = session.scalars(_INTELLIGENCE_OF, {"entry_id": entry.id}).all()
-    return EntryView(
-        summary=summary,
-        nicknames=(
-            opener(sid, "subjects", sid, "nicknames", subject.nicknames_ct).split("\n")
-            if subject.nicknames_ct
-            else []
-        ),
-        address=(
-            opener(sid, "subjects", sid, "address", subject.address_ct)
-            if subject.address_ct
-            else None
-        ),
-        child_at_entry=entry.child_at_entry,
-        evidence=[
-            EvidenceView(
-                e.id,
-                e.kind,
-                e.role,
-                e.occurred_on,
-                e.gang_related,
-                e.nature,
-                opener(sid, "evidence_items", e.id, "description", e.description_ct),
-            )
-            for e in evidence
-        ],
-        intelligence=[
-            IntelligenceView(
-                i.id,
-                f"{i.source_evaluation}{i.intelligence_assessment} {i.handling_code}",
-                i.handling_conditions,
-                i.source_type,
-                i.source_ref,
-                i.derived_from_id,
-                i.nature,
-                i.reported_on,
-                opener(sid, "intelligence_items", i.id, "text", i.text_ct),
-            )
-            for i in intelligence
-        ],
-    )
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Engine, Table, event
+from sqlalchemy import Connection, Engine, Table, event
 from sqlalchemy.orm import Session
 
 from listwarden.auditlog.sealing import EventRef
@@ -81,17 +81,39 @@ def build_event(
     }
 
 
-def add_events(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert built events in ``session``'s transaction; they commit or roll back with it."""
+def add_events(target: Session | Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert built events in ``target``'s transaction; they commit or roll back with it.
+
+    A session counts them toward the sequencer when it commits (its commit hook); a connection
+    leaves that to :func:`connection_committed`, which ``UnitOfWork.core`` calls for it.
+    """
     if not rows:
         return
-    insert_rows(session, _EVENTS, rows)
-    _install_commit_hooks()
-    session.info[_PENDING] = session.info.get(_PENDING, 0) + len(rows)
+    insert_rows(target, _EVENTS, rows)
+    if isinstance(target, Session):
+        _install_commit_hooks()
+    target.info[_PENDING] = target.info.get(_PENDING, 0) + len(rows)
+
+
+def connection_committed(connection: Connection) -> None:
+    """Count the events a connection's transaction has just committed toward the sequencer."""
+    count = connection.info.pop(_PENDING, 0)
+    if count:
+        from listwarden.services.audit_sequence import after_commit
+
+        after_commit(connection.engine, count)
+
+
+def connection_rolled_back(connection: Connection) -> None:
+    """Forget the events a connection's rolled-back transaction had added.
+
+    A connection's ``info`` outlives its checkout from the pool, so the count must not linger.
+    """
+    connection.info.pop(_PENDING, None)
 
 
 def record_event(
-    session: Session,
+    session: Session | Connection,
     *,
     at: datetime,
     operation: Operation,
@@ -133,7 +155,7 @@ def record_event(
 
 
 def record_consultations(
-    session: Session,
+    session: Session | Connection,
     *,
     uow: UnitOfWork,
     operation: Operation,

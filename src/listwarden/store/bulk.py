@@ -11,11 +11,12 @@ SQLAlchemy's path, whose ``insertmanyvalues`` already batches rows into few stat
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, LargeBinary, Table, insert
+from sqlalchemy import Connection, Dialect, LargeBinary, Table, insert
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.schema import Column
 
@@ -64,29 +65,10 @@ def insert_rows(
     if dialect.name != "sqlite":
         connection.execute(insert(table), list(rows))
         return
-    first = rows[0]
-    columns: list[tuple[str, Any, _Processor | None]] = []
-    for column in table.columns:
-        has_default, default = _python_default(column)
-        if column.key not in first and not has_default:
-            continue
-        impl = column.type.dialect_impl(dialect)
-        # sqlite3 binds ``bytes`` as a BLOB itself: the driver's ``Binary`` wrapper (a
-        # memoryview) that LargeBinary's processor adds changes nothing that is stored.
-        bind = None if isinstance(impl, LargeBinary) else impl.bind_processor(dialect)
-        columns.append((column.key, default, bind))
-    names = ", ".join(f'"{table.c[key].name}"' for key, _, _ in columns)
-    marks = ", ".join("?" for _ in columns)
-    plain = [(key, default) for key, default, _ in columns]
-    calls = [n for n, (_, default) in enumerate(plain) if isinstance(default, _Call)]
-    processed: list[tuple[int, _Processor]] = [
-        (n, p) for n, (_, _, p) in enumerate(columns) if p is not None
-    ]
+    statement, plain, calls, processed, repeating = _plan(table, dialect, frozenset(rows[0]))
     # A batch repeats its dates and times (every row of it is written "now", "today"), and
     # formatting one for SQLite costs more than looking it up: convert each value once.
-    memos: dict[int, dict[Any, Any]] = {
-        n: {} for n, _ in processed if _repeating(table.c[columns[n][0]])
-    }
+    memos: dict[int, dict[Any, Any]] = {n: {} for n in repeating}
     tuples: list[list[Any]] = []
     for row in rows:
         get = row.get
@@ -106,4 +88,37 @@ def insert_rows(
         tuples.append(values)
     raw = connection.connection.driver_connection
     assert raw is not None
-    raw.executemany(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', tuples)
+    raw.executemany(statement, tuples)
+
+
+_Plan = tuple[str, list[tuple[str, Any]], list[int], list[tuple[int, _Processor]], frozenset[int]]
+
+
+@functools.lru_cache(maxsize=256)
+def _plan(table: Table, dialect: Dialect, keys: frozenset[str]) -> _Plan:
+    """How rows with ``keys`` are inserted into ``table``: the statement, each column's default
+    and bind processor, and which columns repeat their values in a batch.
+
+    Worked out once per table and set of keys: a use case that inserts one event a call (a
+    consultation) would otherwise spend more on looking up the columns than on the insert.
+    """
+    columns: list[tuple[str, Any, _Processor | None]] = []
+    for column in table.columns:
+        has_default, default = _python_default(column)
+        if column.key not in keys and not has_default:
+            continue
+        impl = column.type.dialect_impl(dialect)
+        # sqlite3 binds ``bytes`` as a BLOB itself: the driver's ``Binary`` wrapper (a
+        # memoryview) that LargeBinary's processor adds changes nothing that is stored.
+        bind = None if isinstance(impl, LargeBinary) else impl.bind_processor(dialect)
+        columns.append((column.key, default, bind))
+    names = ", ".join(f'"{table.c[key].name}"' for key, _, _ in columns)
+    marks = ", ".join("?" for _ in columns)
+    plain = [(key, default) for key, default, _ in columns]
+    calls = [n for n, (_, default) in enumerate(plain) if isinstance(default, _Call)]
+    processed: list[tuple[int, _Processor]] = [
+        (n, p) for n, (_, _, p) in enumerate(columns) if p is not None
+    ]
+    repeating = frozenset(n for n, _ in processed if _repeating(table.c[columns[n][0]]))
+    statement = f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})'
+    return statement, plain, calls, processed, repeating
