@@ -2,10 +2,10 @@
 
 For each list (suspended ones too) the sweep loads its retention schedule, selects with SQL only
 the entries that could be due (a removal rule's or retention group's day threshold passed, or a
-review falling due), decides each with ``domain.retention.decide`` and removes what must go
-through ``erasure.erase_entries``, a batch at a time: the entry with its evidence, intelligence,
-reviews, holds and assessments, and the person too when they are left on no list, with a
-certificate.
+review falling due) by one scan in storage order, reads them in pages by id, decides each with
+``domain.retention.decide`` and removes what must go through ``erasure.erase_entries``, a batch
+at a time: the entry with its evidence, intelligence, reviews, holds and assessments, and the
+person too when they are left on no list, with a certificate.
 
 Safe to kill at any point: a batch is erased in the erasure service's own crash-safe order, and
 the identifiers-only ``removals`` rows of what it removes commit in the same transaction as the
@@ -49,6 +49,7 @@ from listwarden.services.erased_tokens import destroy_expired_tokens
 from listwarden.services.events import record_event
 from listwarden.services.quarantine import count_expired_quarantines, erase_expired_quarantines
 from listwarden.services.unit_of_work import UnitOfWork
+from listwarden.store.engine import hold_page_cache
 from listwarden.store.tables import (
     Entry,
     EvidenceItem,
@@ -240,7 +241,10 @@ def sweep(
     # The key store's WAL is truncated every PURGE_EVERY removals and when the sweep ends (even
     # by an error), not after every batch: one truncation costs as much as a batch's keys.
     deferred = nullcontext() if dry_run else erasure.keys_of(uow).overwrite_deferred()
-    with scheduler_lock(uow), deferred:
+    engine = uow.session_factory.kw.get("bind")
+    # Each batch's transaction would otherwise read the entries' index pages from the file again.
+    cached = hold_page_cache(engine) if isinstance(engine, Engine) else nullcontext()
+    with scheduler_lock(uow), deferred, cached:
         if not dry_run:  # a sweep killed after a commit left certificates to complete
             erasure.finish_interrupted(uow=uow)
         total = sum(_count(uow, list_id, s, day) for list_id, s in plans)
@@ -248,7 +252,7 @@ def sweep(
         done = purged = 0
         for list_id, schedule in plans:
             report.lists += 1
-            for batch in _batches(uow, list_id, schedule, day, batch_size):
+            for batch in _candidates_found_first(uow, list_id, schedule, day, batch_size):
                 _apply(uow, schedule, batch, day, report, dry_run)
                 done += len(batch)
                 if not dry_run and report.removed - purged >= PURGE_EVERY:
@@ -541,8 +545,8 @@ def entries_due_for_removal(
 def _candidates_found_first(
     uow: UnitOfWork, list_id: str, schedule: RetentionSchedule, day: date, size: int
 ) -> Iterator[list[_Candidate]]:
-    """:func:`_batches` for a look that changes nothing: the candidates' ids are found by one
-    scan in storage order, then read in pages by id.
+    """:func:`_batches`, with the candidates' ids found first by one scan in storage order,
+    then read in pages by id (the sweep, and the look of law 12 that changes nothing).
 
     Walking the primary key fetches each row out of storage order: at a million entries the
     scan is ten times faster. Only the candidates' ids are held; a schedule that cannot be
