@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Connection, and_, bindparam, select, update
+from sqlalchemy import ColumnElement, Connection, Select, and_, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from listwarden.domain.access import Actor
@@ -186,8 +186,9 @@ def _standing(session: Reader, user_id: str, uow: UnitOfWork) -> tuple[bool, set
 
 
 def _standing_of(rows: Sequence[Any]) -> tuple[bool, set[str]]:
-    active = bool(rows) and bool(rows[0].active) and rows[0].left_at is None
-    return active, {row.course for row in rows if row.course is not None}
+    """Whether the account is active, and its courses, from rows of (active, left_at, course)."""
+    active = bool(rows) and bool(rows[0][0]) and rows[0][1] is None
+    return active, {row[2] for row in rows if row[2] is not None}
 
 
 def grant_is_current(grant: GrantTimes, now: datetime, lapse: timedelta) -> bool:
@@ -210,16 +211,54 @@ def _first_current(grants: Iterable[Any], uow: UnitOfWork) -> GrantTimes | None:
     return next((g for g in grants if grant_is_current(g, now, lapse)), None)
 
 
-# A consultation's standing and grants in one read: the actor's current courses, each beside
-# every unrevoked grant they hold to the list (or none), so one row per course and grant.
-_STANDING_ON_LIST = _STANDING.add_columns(*_UNREVOKED_GRANTS.selected_columns).outerjoin(
-    Grant,
-    and_(
-        Grant.user_id == User.id,
-        Grant.list_id == bindparam("list_id"),
-        Grant.revoked_at.is_(None),
-    ),
-)
+@dataclass(frozen=True)
+class GrantRow:
+    """An unrevoked grant as read beside another row by ``with_standing``."""
+
+    id: str
+    revoked_at: datetime | None
+    expires_at: datetime
+    granted_at: datetime
+    last_used_at: datetime | None
+    recertified_at: datetime | None
+
+
+_GRANT_FIELDS = tuple(column.key for column in _UNREVOKED_GRANTS.selected_columns)
+
+
+def with_standing(query: Select[Any], list_id: ColumnElement[str]) -> Select[Any]:
+    """``query``, which finds one row, joined to the actor's standing and grants to ``list_id``.
+
+    The actor is the ``user_id`` parameter and the day ``today``. The row comes once for each
+    course the actor holds today and each unrevoked grant to the list (once with NULLs if none),
+    so that a hot path reads its row and the facts the rules need in one statement;
+    ``Authoriser.from_rows`` reads them back, as ``_standing`` and ``current_grant`` would.
+    """
+    return (
+        query.add_columns(
+            User.active.label("actor_active"),
+            User.left_at.label("actor_left_at"),
+            TrainingRecord.course.label("actor_course"),
+            *(column.label(f"grant_{column.key}") for column in _UNREVOKED_GRANTS.selected_columns),
+        )
+        .outerjoin(User, User.id == bindparam("user_id"))
+        .outerjoin(
+            TrainingRecord,
+            and_(
+                TrainingRecord.user_id == User.id,
+                TrainingRecord.completed_on <= bindparam("today"),
+                TrainingRecord.expires_on >= bindparam("today"),
+            ),
+        )
+        .outerjoin(
+            Grant,
+            and_(
+                Grant.user_id == User.id,
+                Grant.list_id == list_id,
+                Grant.revoked_at.is_(None),
+            ),
+        )
+    )
 
 
 class Authoriser:
@@ -239,20 +278,26 @@ class Authoriser:
         self._lists: dict[str, ListFacts] = {}
 
     @classmethod
-    def on_list(
-        cls, session: Reader, uow: UnitOfWork, actor: Actor, register_list: HasCourse
+    def from_rows(
+        cls,
+        session: Reader,
+        uow: UnitOfWork,
+        actor: Actor,
+        register_list: HasCourse,
+        rows: Sequence[Any],
     ) -> Authoriser:
-        """An authoriser whose facts about ``register_list`` are read with its standing, at once.
+        """An authoriser whose facts about ``register_list`` come from ``with_standing`` rows.
 
-        ``register_list`` is a list, or a row with its ``id`` and ``training_course``, that the
-        caller has read already.
+        ``register_list`` is a list, or a row with its ``id`` and ``training_course``, and
+        ``rows`` were read for this actor (``user_id``) and that list in the same transaction.
         """
-        rows = session.execute(
-            _STANDING_ON_LIST,
-            {"user_id": actor.id, "list_id": register_list.id, "today": uow.today()},
-        ).all()
-        authoriser = cls(session, uow, actor, standing=_standing_of(rows))
-        grants = {row.id: row for row in rows if row.id is not None}
+        standing = _standing_of([(r.actor_active, r.actor_left_at, r.actor_course) for r in rows])
+        authoriser = cls(session, uow, actor, standing=standing)
+        grants = {
+            row.grant_id: GrantRow(*(getattr(row, f"grant_{key}") for key in _GRANT_FIELDS))
+            for row in rows
+            if row.grant_id is not None
+        }
         authoriser._lists[register_list.id] = authoriser._facts_of(
             register_list, _first_current(grants.values(), uow)
         )

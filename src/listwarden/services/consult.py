@@ -157,19 +157,23 @@ def consult_entry(
     # write alone, so that workers decide and decrypt side by side.
     with uow.core(attempt) as work:
         with work.reading() as connection:
-            # The entry, its person, its list and the list's DPIA review date in one read.
-            row: Any = connection.execute(ENTRY_IN_FULL, {"entry_id": entry_id}).first()
-            if row is None:
+            # The entry, its person, its list, the DPIA review date, and the actor's standing
+            # and grants to the list, in one read (a row per course and grant).
+            rows: Sequence[Any] = connection.execute(
+                ENTRY_IN_FULL, {"entry_id": entry_id, "user_id": actor.id, "today": uow.today()}
+            ).all()
+            if not rows:
                 raise NotFound(
                     f"no entry {entry_id}",
                     reasons=[Reason("entry-not-found", entry_id, "entry_id")],
                 )
+            row = rows[0]
             # Law 2 is refused by its own domain error first; the engine decides with the same
             # rule.
             require_category_permitted(why.purpose, Category(row.category))
             on_list = ListResource(row.list_id, ListStatus(row.list_status), row.list_owner_id)
             course = ListCourse(row.list_id, row.training_course)
-            authoriser = Authoriser.on_list(connection, uow, actor, course)
+            authoriser = Authoriser.from_rows(connection, uow, actor, course, rows)
             authoriser.require(
                 AccessAction.ENTRY_CONSULT,
                 entry_resource(row, on_list),

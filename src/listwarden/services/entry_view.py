@@ -14,6 +14,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select
 
+from listwarden.services.access import with_standing
 from listwarden.services.unit_of_work import UnitOfWork
 from listwarden.store.tables import (
     Dpia,
@@ -124,7 +125,7 @@ _EVIDENCE, _INTELLIGENCE = (
     cast(Table, EvidenceItem.__table__),
     cast(Table, IntelligenceItem.__table__),
 )
-ENTRY_IN_FULL = (
+ENTRY_IN_FULL = with_standing(
     select(
         *(_ENTRIES.c[name] for name in _ENTRY_COLUMNS),
         *(_SUBJECTS.c[name] for name in _SUBJECT_COLUMNS),
@@ -136,7 +137,8 @@ ENTRY_IN_FULL = (
     .join(_SUBJECTS, _SUBJECTS.c.id == _ENTRIES.c.subject_id)
     .join(_LISTS, _LISTS.c.id == _ENTRIES.c.list_id)
     .outerjoin(_DPIAS, _DPIAS.c.list_id == _ENTRIES.c.list_id)
-    .where(_ENTRIES.c.id == bindparam("entry_id"))
+    .where(_ENTRIES.c.id == bindparam("entry_id")),
+    _ENTRIES.c.list_id,
 )
 EVIDENCE_OF = (
     select(*(_EVIDENCE.c[name] for name in _EVIDENCE_COLUMNS))
