@@ -69,7 +69,7 @@ class SubjectCipher:
 
     def seal(self, subject_id: str, table: str, record_id: str, field: str, value: str) -> bytes:
         envelope = self._fresh.get(subject_id) or Envelope(self.keystore.data_key(subject_id))
-        return envelope.seal(value.encode("utf-8"), field_aad(table, record_id, field))
+        return envelope.seal_field(value.encode("utf-8"), table, record_id, field)
 
     def open(self, subject_id: str, table: str, record_id: str, field: str, blob: bytes) -> str:
         """The value; ``KeyUnavailable`` once erased, ``CiphertextTampered`` if moved or altered."""
@@ -107,9 +107,7 @@ class SubjectCipher:
 
     def seal_monitoring(self, record_id: str, field: str, value: str) -> bytes:
         """Seal a monitoring field under the equality key, bound to its record and field."""
-        return self._equality().seal(
-            value.encode("utf-8"), field_aad(MONITORING_TABLE, record_id, field)
-        )
+        return self._equality().seal_field(value.encode("utf-8"), MONITORING_TABLE, record_id, field)
 
     def open_monitoring(self, record_id: str, field: str, blob: bytes) -> str:
         return (

@@ -59,6 +59,14 @@ class Envelope:
         nonce = os.urandom(NONCE_BYTES)
         return _HEADER + nonce + self._aead.encrypt(nonce, plaintext, _HEADER + aad)
 
+    def seal_field(self, plaintext: bytes, table: str, record_id: str, field: str) -> bytes:
+        """``seal(plaintext, field_aad(table, record_id, field))`` with less copying, for bulk
+        writes (an import seals some eight fields a person)."""
+        head, tail = _field_aad_ends(table, field)
+        nonce = os.urandom(NONCE_BYTES)
+        aad = head + frame_value(record_id) + tail
+        return _HEADER + nonce + self._aead.encrypt(nonce, plaintext, aad)
+
     def open(self, blob: bytes, aad: bytes) -> bytes:
         """The plaintext, or ``CiphertextTampered`` whatever went wrong with the blob."""
         return self._open(blob, _HEADER + aad)

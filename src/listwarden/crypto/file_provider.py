@@ -25,7 +25,6 @@ from listwarden.crypto.envelope import KEY_BYTES, check_key
 from listwarden.crypto.wrapping import (
     NONCE_BYTES,
     check_kek_id,
-    pack_wrapped,
     parse_wrapped,
     wrap_header,
 )
@@ -89,7 +88,8 @@ class FileKeyProvider:
     def wrap(self, data_key: bytes) -> bytes:
         check_key(data_key)
         nonce = os.urandom(NONCE_BYTES)
-        return pack_wrapped(self.key_id, nonce, self._aead.encrypt(nonce, data_key, self._header))
+        # ``pack_wrapped`` with the header made once: an import wraps a key per new person.
+        return self._header + nonce + self._aead.encrypt(nonce, data_key, self._header)
 
     def unwrap(self, wrapped: bytes) -> bytes:
         parsed = parse_wrapped(wrapped)

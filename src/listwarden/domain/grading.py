@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from listwarden.domain.errors import InvalidInput, Reason
 
@@ -32,6 +33,19 @@ class Grading:
 
 def parse_grading(code: str, conditions: str | None = None) -> Grading:
     """Parse ``code`` (``1A P``, ``2BC``…) or refuse it naming what is wrong."""
+    if isinstance(code, str) and (conditions is None or isinstance(conditions, str)):
+        return _parse_text(code, conditions)
+    return _parse(code, conditions)
+
+
+@lru_cache(maxsize=4096)
+def _parse_text(code: str, conditions: str | None) -> Grading:
+    # A list repeats a few dozen gradings over and over (an import checks each item twice):
+    # parse each once. A refusal is raised afresh every time, never remembered.
+    return _parse(code, conditions)
+
+
+def _parse(code: str, conditions: str | None) -> Grading:
     compact = code.replace(" ", "").upper() if isinstance(code, str) else ""
     match = _PATTERN.match(compact)
     if match is None:

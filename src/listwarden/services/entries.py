@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import TypeVar, cast
 
 from sqlalchemy import Table, insert, select
@@ -106,7 +106,13 @@ class NewEvidence:
     offence_class: str | None = None
 
     def row(
-        self, uow: UnitOfWork, *, subject_id: str, entry_id: str, actor_id: str
+        self,
+        uow: UnitOfWork,
+        *,
+        subject_id: str,
+        entry_id: str,
+        actor_id: str,
+        at: datetime | None = None,
     ) -> dict[str, object]:
         """Validate and encrypt; the row for ``evidence_items``."""
         kind = _vocab(EvidenceKind, self.kind, "kind")
@@ -127,7 +133,7 @@ class NewEvidence:
                 subject_id, "evidence_items", item_id, "description", text
             ),
             "recorded_by": actor_id,
-            "recorded_at": uow.now(),
+            "recorded_at": at or uow.now(),
         }
 
 
@@ -144,7 +150,13 @@ class NewIntelligence:
     checklist: SocialMediaChecklist | None = None  # required for social media (law 8)
 
     def row(
-        self, uow: UnitOfWork, *, subject_id: str, entry_id: str, actor_id: str
+        self,
+        uow: UnitOfWork,
+        *,
+        subject_id: str,
+        entry_id: str,
+        actor_id: str,
+        at: datetime | None = None,
     ) -> dict[str, object]:
         """Validate and encrypt; the row for ``intelligence_items``."""
         graded = parse_grading(self.grading, self.handling_conditions)
@@ -180,7 +192,7 @@ class NewIntelligence:
             "text_ct": uow.cipher.seal(subject_id, "intelligence_items", item_id, "text", body),
             "social_media_checklist_ct": checklist,
             "recorded_by": actor_id,
-            "recorded_at": uow.now(),
+            "recorded_at": at or uow.now(),
         }
 
 
@@ -274,7 +286,7 @@ def _require_iao_approvers(session: Session, prepared: Sequence[Prepared]) -> No
         )
 
 
-def _subject_row(uow: UnitOfWork, p: Prepared) -> dict[str, object]:
+def _subject_row(uow: UnitOfWork, p: Prepared, now: datetime) -> dict[str, object]:
     seal = uow.cipher.seal
     sid, item = p.subject_id, p.item
     return {
@@ -291,7 +303,7 @@ def _subject_row(uow: UnitOfWork, p: Prepared) -> dict[str, object]:
         ),
         "address_ct": seal(sid, "subjects", sid, "address", item.address) if item.address else None,
         "name_dob_index": p.index,
-        "created_at": uow.now(),
+        "created_at": now,
     }
 
 
@@ -463,7 +475,7 @@ def _insert(
     if new_subjects:
         uow.cipher.new_subject_keys([p.subject_id for p in new_subjects])
     if new_subjects:
-        insert_rows(session, _table(Subject), [_subject_row(uow, p) for p in new_subjects])
+        insert_rows(session, _table(Subject), [_subject_row(uow, p, now) for p in new_subjects])
         insert_rows(
             session, _table(MonitoringRecord), [_monitoring_row(uow, p) for p in new_subjects]
         )
@@ -503,14 +515,14 @@ def _insert(
         ],
     )
     evidence = [
-        e.row(uow, subject_id=p.subject_id, entry_id=p.entry_id, actor_id=actor.id)
+        e.row(uow, subject_id=p.subject_id, entry_id=p.entry_id, actor_id=actor.id, at=now)
         for p in prepared
         for e in p.item.evidence
     ]
     if evidence:
         insert_rows(session, _table(EvidenceItem), evidence)
     intelligence = [
-        i.row(uow, subject_id=p.subject_id, entry_id=p.entry_id, actor_id=actor.id)
+        i.row(uow, subject_id=p.subject_id, entry_id=p.entry_id, actor_id=actor.id, at=now)
         for p in prepared
         for i in p.item.intelligence
     ]

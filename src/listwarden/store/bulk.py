@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
+from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import Connection, Dialect, LargeBinary, Table, insert
@@ -69,16 +70,23 @@ def insert_rows(
     # A batch repeats its dates and times (every row of it is written "now", "today"), and
     # formatting one for SQLite costs more than looking it up: convert each value once.
     memos: dict[int, dict[Any, Any]] = {n: {} for n in repeating}
+    steps = [(n, convert, memos.get(n)) for n, convert in processed]
+    # Most rows name every column: take them all in one C call, and fall back to defaults only
+    # for a row that lacks one.
+    take = itemgetter(*[key for key, _ in plain])
+    single = len(plain) == 1
     tuples: list[list[Any]] = []
     for row in rows:
-        get = row.get
-        values = [get(key, default) for key, default in plain]
-        for n in calls:
-            if isinstance(values[n], _Call):
-                values[n] = values[n].function(None)
-        for n, convert in processed:
+        try:
+            values = [take(row)] if single else list(take(row))
+        except KeyError:
+            get = row.get
+            values = [get(key, default) for key, default in plain]
+            for n in calls:
+                if isinstance(values[n], _Call):
+                    values[n] = values[n].function(None)
+        for n, convert, memo in steps:
             value = values[n]
-            memo = memos.get(n)
             if memo is None:
                 values[n] = convert(value)
             elif value in memo:

@@ -111,3 +111,20 @@ def test_open_field_is_open_with_field_aad(
     if other != place:
         with pytest.raises(CiphertextTampered):
             envelope.open_field(blob, *other)
+
+
+@given(
+    key=keys,
+    plaintext=st.binary(max_size=64),
+    place=st.tuples(texts, texts, texts),
+    other=st.tuples(texts, texts, texts),
+)
+def test_seal_field_is_seal_with_field_aad(
+    key: bytes, plaintext: bytes, place: tuple[str, str, str], other: tuple[str, str, str]
+) -> None:
+    envelope = Envelope(key)
+    blob = envelope.seal_field(plaintext, *place)
+    assert envelope.open(blob, field_aad(*place)) == plaintext
+    if other != place:
+        with pytest.raises(CiphertextTampered):
+            envelope.open(blob, field_aad(*other))
