@@ -40,10 +40,10 @@ from listwarden.services.access import (
 )
 from listwarden.services.entry_view import (
     ENTRY_IN_FULL,
-    EVIDENCE_OF,
-    INTELLIGENCE_OF,
+    ITEMS_OF,
     ListCourse,
     open_entry_view,
+    split_items,
 )
 
 # The views these use cases return, named here as before for their callers.
@@ -187,8 +187,8 @@ def consult_entry(
             )
             require_category_permitted(why.purpose, Category(row.category))
             require_not_restricted(row.restricted_on, why.purpose_class)
-            evidence = connection.execute(EVIDENCE_OF, {"entry_id": entry_id}).all()
-            intelligence = connection.execute(INTELLIGENCE_OF, {"entry_id": entry_id}).all()
+            items = connection.execute(ITEMS_OF, {"entry_id": entry_id}).all()
+        evidence, intelligence = split_items(items)
         view = open_entry_view(uow, row, evidence, intelligence)
         with work.writing() as connection:
             authoriser.mark_used_in(connection, row.list_id)

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Select, String, Table, bindparam, literal, null, select, union_all
+from sqlalchemy import cast as sql_cast
 
 from listwarden.services.access import with_standing
 from listwarden.services.unit_of_work import UnitOfWork
@@ -140,16 +141,37 @@ ENTRY_IN_FULL = with_standing(
     .where(_ENTRIES.c.id == bindparam("entry_id")),
     _ENTRIES.c.list_id,
 )
-EVIDENCE_OF = (
-    select(*(_EVIDENCE.c[name] for name in _EVIDENCE_COLUMNS))
-    .where(_EVIDENCE.c.entry_id == bindparam("entry_id"))
-    .order_by(_EVIDENCE.c.occurred_on)
+
+
+def _items_of(table: Table, item: str, own: tuple[str, ...]) -> Select[Any]:
+    """One kind of the entry's items, in the columns of both kinds: NULL in the other's."""
+    columns: list[Any] = [literal(item, String).label("item")]
+    for name in _ITEM_COLUMNS:
+        if name in own:
+            columns.append(table.c[name])
+        else:
+            other = _INTELLIGENCE if table is _EVIDENCE else _EVIDENCE
+            columns.append(sql_cast(null(), other.c[name].type).label(name))
+    return select(*columns).where(table.c.entry_id == bindparam("entry_id"))
+
+
+_ITEM_COLUMNS = tuple(dict.fromkeys(_EVIDENCE_COLUMNS + _INTELLIGENCE_COLUMNS))
+_ITEMS = union_all(
+    _items_of(_EVIDENCE, "evidence", _EVIDENCE_COLUMNS),
+    _items_of(_INTELLIGENCE, "intelligence", _INTELLIGENCE_COLUMNS),
 )
-INTELLIGENCE_OF = (
-    select(*(_INTELLIGENCE.c[name] for name in _INTELLIGENCE_COLUMNS))
-    .where(_INTELLIGENCE.c.entry_id == bindparam("entry_id"))
-    .order_by(_INTELLIGENCE.c.reported_on)
+ITEMS_OF = _ITEMS.order_by(
+    _ITEMS.selected_columns.item,
+    _ITEMS.selected_columns.occurred_on,
+    _ITEMS.selected_columns.reported_on,
 )
+"""The entry's evidence (by date) and then its intelligence (by date) in one read."""
+
+
+def split_items(rows: Sequence[Any]) -> tuple[list[Any], list[Any]]:
+    """The rows of ``ITEMS_OF`` as the entry's evidence and its intelligence."""
+    evidence = [row for row in rows if row.item == "evidence"]
+    return evidence, [row for row in rows if row.item != "evidence"]
 
 
 @dataclass(frozen=True)
