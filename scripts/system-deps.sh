@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian packages the test suite drives for real, when missing:
 # softhsm2 (the PKCS#11 key provider), age (recipients open disclosure packages with it),
-# Chromium (the browser tests drive it through Playwright), npm (it builds the web assets) and
+# Chromium (the browser tests drive it through Playwright), wrk (the HTTPS bench's load
+# generator), npm (it builds the web assets) and
 # pango (WeasyPrint renders the oversight reports as PDF with it).
 set -euo pipefail
 
@@ -10,6 +11,7 @@ missing=()
 command -v age >/dev/null || missing+=(age)
 command -v pg_isready >/dev/null || missing+=(postgresql-client)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v wrk >/dev/null || missing+=(wrk)
 command -v npm >/dev/null || missing+=(npm)
 ldconfig -p | grep -q 'libpango-1.0.so.0' || missing+=(libpango-1.0-0)
 ldconfig -p | grep -q 'libpangoft2-1.0.so.0' || missing+=(libpangoft2-1.0-0)

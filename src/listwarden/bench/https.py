@@ -3,9 +3,11 @@
 The bench makes a data directory (with its self-signed certificate), a list of people and an
 officer's API token, then starts uvicorn with two workers over TLS, serving the real app plus
 two routes that exist only here: a bare endpoint (no authentication, no database) and a bare
-primary-key read of an entry (no authentication, no decryption, no log). Client processes keep
-many keep-alive HTTPS connections busy for a fixed time against each endpoint in turn, over
-several rounds, and the median rate of each is reported with the ratios between them.
+primary-key read of an entry (no authentication, no decryption, no log). wrk (a load generator
+in C, from Debian) keeps many keep-alive HTTPS connections busy for a fixed time against each
+endpoint in turn, over several rounds, and the median rate of each is reported with the ratios
+between them. The load generator shares the machine's cores with the server, so it must cost
+little: Python clients took about half the CPU the server needed.
 
 A consultation is the whole path: bearer token, the Cedar decision with the actor's training
 and grant, the entry's decryption under its person's key, and one event in the access log.
@@ -13,10 +15,10 @@ and grant, the entry's decryption under its person's key, and one event in the a
 
 from __future__ import annotations
 
-import asyncio
-import multiprocessing
+import json
 import os
 import random
+import shutil
 import socket
 import ssl
 import statistics
@@ -31,7 +33,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from listwarden.bench.core import _items, _setup
-from listwarden.bench.timing import percentile, progress
+from listwarden.bench.timing import progress
 from listwarden.bootstrap import open_register
 from listwarden.domain.vocabulary import Role
 from listwarden.services.entries import add_entries
@@ -142,62 +144,71 @@ def _wait_ready(base: str, cert: Path, server: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("the benchmark server did not start within a minute")
 
 
-async def _drive(job: dict[str, Any]) -> dict[str, Any]:
-    import httpx2
+_LUA = r"""
+local ids = {}
+for line in io.lines(os.getenv("LW_BENCH_IDS")) do ids[#ids + 1] = line end
+local token = os.getenv("LW_BENCH_TOKEN")
+local endpoint = os.getenv("LW_BENCH_ENDPOINT")
+local body = os.getenv("LW_BENCH_BODY")
+local consult_headers = {["Authorization"] = "Bearer " .. token,
+                         ["Content-Type"] = "application/json"}
 
-    context = ssl.create_default_context(cafile=job["cert"])
-    entry_ids: list[str] = job["entry_ids"]
-    limits = httpx2.Limits(
-        max_connections=job["connections"], max_keepalive_connections=job["connections"]
-    )
-    done, failed, latencies = 0, 0, []
-    headers = {"Authorization": f"Bearer {job['token']}"}
-    async with httpx2.AsyncClient(
-        base_url=job["base"], verify=context, limits=limits, timeout=30
-    ) as client:
-        stop = time.monotonic() + job["seconds"]
-        rng = random.Random(job["seed"])
+request = function()
+  if endpoint == "bare" then
+    return wrk.format("GET", "/bench/bare")
+  end
+  local id = ids[math.random(#ids)]
+  if endpoint == "row" then
+    return wrk.format("GET", "/bench/row/" .. id)
+  end
+  return wrk.format("POST", "/api/v1/entries/" .. id .. "/consult", consult_headers, body)
+end
 
-        async def one_lane() -> None:
-            nonlocal done, failed
-            while time.monotonic() < stop:
-                entry_id = entry_ids[rng.randrange(len(entry_ids))]
-                t0 = time.perf_counter()
-                if job["endpoint"] == "consult":
-                    response = await client.post(
-                        f"/api/v1/entries/{entry_id}/consult", json=WHY, headers=headers
-                    )
-                elif job["endpoint"] == "row":
-                    response = await client.get(f"/bench/row/{entry_id}")
-                else:
-                    response = await client.get("/bench/bare")
-                latencies.append(time.perf_counter() - t0)
-                if response.status_code == 200:
-                    done += 1
-                else:
-                    failed += 1
-
-        await asyncio.gather(*(one_lane() for _ in range(job["connections"])))
-    return {"done": done, "failed": failed, "latencies": latencies}
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "LW_RESULT %d %d %d %d %d\n",
+    summary.requests,
+    e.connect + e.read + e.write + e.status + e.timeout,
+    summary.duration,
+    latency:percentile(50),
+    latency:percentile(99)))
+end
+"""
+"""wrk's script: which request to send (a random person for the reads), and one result line."""
 
 
-def _client(job: dict[str, Any]) -> dict[str, Any]:
-    return asyncio.run(_drive(job))
+def _wrk() -> str:
+    found = shutil.which("wrk")
+    if found is None:
+        raise RuntimeError("the HTTPS bench drives the server with wrk: run make system-deps")
+    return found
 
 
-def _measure(pool: Any, base_job: dict[str, Any], endpoint: str, clients: int) -> dict[str, Any]:
-    jobs = [{**base_job, "endpoint": endpoint, "seed": n} for n in range(clients)]
-    t0 = time.perf_counter()
-    results = pool.map(_client, jobs)
-    wall = time.perf_counter() - t0
-    latencies = [x for r in results for x in r["latencies"]]
-    done = sum(r["done"] for r in results)
+def _measure(job: dict[str, Any], endpoint: str, seconds: float) -> dict[str, Any]:
+    """One wrk run against ``endpoint``: requests per second, failures and latency."""
+    env = {**os.environ, **job["env"], "LW_BENCH_ENDPOINT": endpoint}
+    command = [
+        _wrk(),
+        f"--threads={job['threads']}",
+        f"--connections={job['connections']}",
+        f"--duration={max(1, round(seconds))}s",
+        "--timeout=30s",
+        f"--script={job['script']}",
+        job["base"],
+    ]
+    out = subprocess.run(  # noqa: S603
+        command, env=env, capture_output=True, text=True, check=True, timeout=seconds + 60
+    ).stdout
+    line = next((row for row in out.splitlines() if row.startswith("LW_RESULT ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk printed no result: {out.strip()[-200:]}")
+    requests, failed, duration_us, p50_us, p99_us = (int(x) for x in line.split()[1:])
     return {
-        "per_s": done / base_job["seconds"],
-        "failed": sum(r["failed"] for r in results),
-        "p50_ms": percentile(latencies, 50) * 1000 if latencies else 0.0,
-        "p99_ms": percentile(latencies, 99) * 1000 if latencies else 0.0,
-        "wall_s": wall,
+        "per_s": (requests - failed) / (duration_us / 1e6),
+        "failed": failed,
+        "p50_ms": p50_us / 1000,
+        "p99_ms": p99_us / 1000,
     }
 
 
@@ -206,15 +217,19 @@ def bench_https(
     seconds: float = 5.0,
     rounds: int = 3,
     people: int = 2_000,
-    clients: int = 2,
-    connections: int = 16,
+    threads: int = 1,
+    connections: int = 32,
     show_progress: bool = True,
 ) -> dict[str, Any]:
     """Requests per second for a consultation, a bare endpoint and a bare read, one run."""
     load_before = os.getloadavg()[0]
+    _wrk()
     with tempfile.TemporaryDirectory(prefix="lw-bench-https-") as tmp:
         home = Path(tmp) / "home"
         token, entry_ids = _seed(home, people)
+        ids_file, script = Path(tmp) / "entry-ids.txt", Path(tmp) / "load.lua"
+        ids_file.write_text("\n".join(entry_ids) + "\n")
+        script.write_text(_LUA)
         port = _free_port()
         server = _start_server(home, port)
         base = f"https://127.0.0.1:{port}"
@@ -224,21 +239,23 @@ def bench_https(
             _wait_ready(base, cert, server)
             job = {
                 "base": base,
-                "cert": str(cert),
-                "token": token,
-                "entry_ids": entry_ids,
+                "script": str(script),
+                "threads": threads,
                 "connections": connections,
-                "seconds": seconds,
+                "env": {
+                    "LW_BENCH_IDS": str(ids_file),
+                    "LW_BENCH_TOKEN": token,
+                    "LW_BENCH_BODY": json.dumps(WHY),
+                },
             }
-            context = multiprocessing.get_context("spawn")
-            with context.Pool(clients) as pool, progress(show_progress) as bar:
+            with progress(show_progress) as bar:
                 task = bar.add_task("access: HTTPS requests", total=(rounds + 1) * len(ENDPOINTS))
                 for endpoint in ENDPOINTS:  # warm both workers' caches and connections
-                    _measure(pool, {**job, "seconds": min(seconds, 1.0)}, endpoint, clients)
+                    _measure(job, endpoint, 1.0)
                     bar.advance(task)
                 for _ in range(rounds):
                     for endpoint in ENDPOINTS:
-                        figures[endpoint].append(_measure(pool, job, endpoint, clients))
+                        figures[endpoint].append(_measure(job, endpoint, seconds))
                         bar.advance(task)
         finally:
             server.terminate()
@@ -247,7 +264,7 @@ def bench_https(
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
-    report = _report(figures, seconds, rounds, clients, connections, people)
+    report = _report(figures, seconds, rounds, threads, connections, people)
     # The machine's load, so that a figure from a busy machine is read as one.
     report["load_average_1m"] = {"before": load_before, "after": os.getloadavg()[0]}
     return report
@@ -257,7 +274,7 @@ def _report(
     figures: dict[str, list[dict[str, Any]]],
     seconds: float,
     rounds: int,
-    clients: int,
+    threads: int,
     connections: int,
     people: int,
 ) -> dict[str, Any]:
@@ -268,7 +285,7 @@ def _report(
     return {
         "benchmark": "access.https",
         "server": f"uvicorn, {WORKERS} workers, TLS (self-signed certificate)",
-        "load": f"{clients} client processes x {connections} keep-alive connections",
+        "load": f"wrk, {threads} thread(s) x {connections} keep-alive connections",
         "seconds_per_round": seconds,
         "rounds": rounds,
         "people": people,

@@ -16,6 +16,11 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+POOL_SIZE = 16
+"""Connections an engine keeps open. The server runs at most this many requests' database work
+at once (``web/app.py`` sizes its thread pool to match), so each request finds a pooled
+connection; with SQLAlchemy's default of five, every request beyond the fifth opened and tuned
+a connection that the pool then closed again."""
 
 # Python's sqlite3 looks up an adapter for every bound value whose type it does not bind
 # natively, and ``None`` and ``bytes`` miss its fast path: each costs a failed lookup in the
@@ -77,6 +82,9 @@ def _tune_sqlite(engine: Engine) -> None:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url`` with listwarden's connection settings applied."""
     parsed = make_url(url)
+    if "poolclass" not in kwargs and parsed.database not in (None, "", ":memory:"):
+        kwargs.setdefault("pool_size", POOL_SIZE)
+        kwargs.setdefault("max_overflow", POOL_SIZE)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(url, **kwargs)
         _tune_sqlite(engine)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from anyio.to_thread import current_default_thread_limiter
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from listwarden.bootstrap import Register
+from listwarden.store.engine import POOL_SIZE
 from listwarden.web.api import router
 from listwarden.web.api_alerts import alerts_router
 from listwarden.web.api_audit import audit_router
@@ -26,6 +29,7 @@ from listwarden.web.pages.routes import pages_router
 from listwarden.web.problems import STATUS, install_problem_handlers
 from listwarden.web.scheduled_sweep import sweep_router
 from listwarden.web.scim import scim_router
+from listwarden.web.security_headers import SecurityHeaders
 from listwarden.web.templating import STATIC_DIR
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
@@ -50,8 +54,16 @@ STATIC_PREFIXES = ("/static/", "/assets/")
 """Built front-end files hold nothing personal, so browsers may cache them."""
 
 
+@asynccontextmanager
+async def _request_threads(_app: FastAPI) -> AsyncIterator[None]:
+    """Run at most as many synchronous handlers at once as the engine pools connections."""
+    current_default_thread_limiter().total_tokens = POOL_SIZE
+    yield
+
+
 def create_app(register: Register) -> FastAPI:
     app = FastAPI(
+        lifespan=_request_threads,
         title="listwarden",
         version="0.1.0",
         description="A register for sensitive lists of people, lawful by construction.",
@@ -84,20 +96,10 @@ def create_app(register: Register) -> FastAPI:
         titles = {cls.slug: title for cls, (_, title) in STATUS.items()}
         return JSONResponse({"type": f"/problems/{slug}", "title": titles.get(slug, slug)})
 
-    @app.middleware("http")
-    async def _headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        if request.url.path.startswith(STATIC_PREFIXES):
-            response.headers.setdefault("Cache-Control", "public, max-age=3600")
-        if response.headers.get("content-type", "").startswith("text/html"):
-            response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
-
     settings = register.settings
     uploads = dict.fromkeys(UPLOAD_PATHS, settings.max_upload_bytes)
+    app.add_middleware(
+        SecurityHeaders, headers=SECURITY_HEADERS, page_csp=PAGE_CSP, cacheable=STATIC_PREFIXES
+    )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, uploads=uploads)
     return app

@@ -113,8 +113,14 @@ class Scoped:
         self.scope = scope
 
     def __call__(
-        self, request: Request, credential: Annotated[Credential, Depends(get_credential)]
+        self,
+        request: Request,
+        _token: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+        _csrf: Annotated[None, Depends(check_csrf)],
     ) -> Actor:
+        # get_credential is called here, not injected: FastAPI runs each synchronous
+        # dependency in its own trip to the thread pool, and one trip per request is enough.
+        credential = get_credential(request, _token, _csrf)
         if credential.token is not None:
             scope = self.scope or scope_for_method(request.method)
             require_scope(uow=get_uow(request), holder=credential.token, scope=scope)
