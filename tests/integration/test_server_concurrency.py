@@ -4,7 +4,10 @@ writers in this process queueing on a lock instead of polling the busy handler."
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 
+import pytest
 from anyio.to_thread import current_default_thread_limiter
 from fastapi.testclient import TestClient
 
@@ -32,7 +35,23 @@ def test_the_server_runs_no_more_handlers_at_once_than_the_pool_holds(register: 
         assert client.get("/threads").json() == {"tokens": POOL_SIZE}
 
 
-def test_a_writer_waits_for_the_one_before_it_on_sqlite_only(register: Register) -> None:
+@contextmanager
+def _session_write(register: Register) -> Iterator[object]:
+    with register.uow.transaction() as session:
+        yield session
+
+
+@contextmanager
+def _core_write(register: Register) -> Iterator[object]:
+    """The hot path's short write (a consultation's event)."""
+    with register.uow.core() as work, work.writing() as connection:
+        yield connection
+
+
+@pytest.mark.parametrize("second_writer", [_session_write, _core_write])
+def test_a_writer_waits_for_the_one_before_it_on_sqlite_only(
+    register: Register, second_writer: Callable[[Register], AbstractContextManager[object]]
+) -> None:
     first_in, first_may_leave = threading.Event(), threading.Event()
     second_in = threading.Event()
 
@@ -43,7 +62,7 @@ def test_a_writer_waits_for_the_one_before_it_on_sqlite_only(register: Register)
 
     def second() -> None:
         first_in.wait(10)
-        with register.uow.transaction():
+        with second_writer(register):
             second_in.set()
 
     threads = [threading.Thread(target=first), threading.Thread(target=second)]

@@ -121,8 +121,11 @@ class CoreWork:
     Both run on the same connection, so the second costs no trip to the pool.
     """
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(
+        self, connection: Connection, writers: AbstractContextManager[object] | None = None
+    ) -> None:
         self.connection = connection
+        self._writers = writers if writers is not None else nullcontext()
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
@@ -135,13 +138,14 @@ class CoreWork:
     def writing(self) -> Iterator[Connection]:
         """A write transaction: committed on success, and its events counted once it has."""
         connection = self.connection.execution_options(sqlite_begin="IMMEDIATE")
-        try:
-            with connection.begin():
-                yield connection
-        except BaseException:
-            connection_rolled_back(connection)
-            raise
-        connection_committed(connection)
+        with self._writers:  # see _writer_queue
+            try:
+                with connection.begin():
+                    yield connection
+            except BaseException:
+                connection_rolled_back(connection)
+                raise
+            connection_committed(connection)
 
 
 class UnitOfWork:
@@ -252,7 +256,7 @@ class UnitOfWork:
         """
         try:
             with self.engine.connect() as connection:
-                yield CoreWork(connection)
+                yield CoreWork(connection, self._writers)
         except AccessDenied as refusal:
             if attempt is not None:
                 self._record_refusal(attempt, refusal)
