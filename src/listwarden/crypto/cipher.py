@@ -107,7 +107,9 @@ class SubjectCipher:
 
     def seal_monitoring(self, record_id: str, field: str, value: str) -> bytes:
         """Seal a monitoring field under the equality key, bound to its record and field."""
-        return self._equality().seal_field(value.encode("utf-8"), MONITORING_TABLE, record_id, field)
+        return self._equality().seal_field(
+            value.encode("utf-8"), MONITORING_TABLE, record_id, field
+        )
 
     def open_monitoring(self, record_id: str, field: str, blob: bytes) -> str:
         return (
