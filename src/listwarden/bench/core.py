@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 
 from listwarden.bench.timing import percentile, progress
 from listwarden.bootstrap import Register, open_register
@@ -180,7 +180,7 @@ def _bare_latencies(
     samples = []
     for entry_id in _entry_ids(register, list_id, n, rng):
         t0 = time.perf_counter()
-        with register.engine.connect() as connection:
+        with _reading(register) as connection:
             connection.execute(
                 select(Entry, Subject)
                 .join(Subject, Subject.id == Entry.subject_id)
@@ -188,3 +188,9 @@ def _bare_latencies(
             ).one()
         samples.append((time.perf_counter() - t0) * 1000)
     return percentile(samples, 50), percentile(samples, 99)
+
+
+def _reading(register: Register) -> Connection:
+    """A bare read's connection: a deferred transaction on SQLite, as the service's reads use,
+    not the write lock (``BEGIN IMMEDIATE``) a connection otherwise begins with."""
+    return register.engine.connect().execution_options(sqlite_begin="DEFERRED")

@@ -32,7 +32,7 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from listwarden.bench.core import _items, _setup
+from listwarden.bench.core import _items, _reading, _setup
 from listwarden.bench.timing import progress
 from listwarden.bootstrap import open_register
 from listwarden.domain.vocabulary import Role
@@ -61,7 +61,7 @@ def bench_app() -> FastAPI:
 
     @app.get("/bench/row/{entry_id}", include_in_schema=False)
     def row(entry_id: str) -> dict[str, str]:
-        with register.engine.connect() as connection:
+        with _reading(register) as connection:
             found = connection.execute(
                 select(Entry.id, Entry.bcu, Entry.category).where(Entry.id == entry_id)
             ).one()
