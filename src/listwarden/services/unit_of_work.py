@@ -247,6 +247,13 @@ class UnitOfWork:
             session.close()
 
     @contextmanager
+    def core_read(self) -> Iterator[Connection]:
+        """A Core read transaction on a pooled connection, without an ORM session: for a hot
+        path that reads a row or two (authenticating a request's token)."""
+        with self.engine.connect() as connection, CoreWork(connection).reading() as reading:
+            yield reading
+
+    @contextmanager
     def core(self, attempt: Attempt | None = None) -> Iterator[CoreWork]:
         """One Core connection for a hot path's transactions (see :class:`CoreWork`).
 

@@ -177,8 +177,8 @@ def authenticate_token(*, uow: UnitOfWork, token: str) -> TokenHolder:
     """Who a bearer token speaks for; refused if unknown, expired, revoked, or its account is
     disabled. The token's id finds the row; its digest is compared in constant time."""
     token_id = parse_api_token(token).token_id
-    with uow.read_only() as session:
-        row = session.connection().execute(_TOKEN_QUERY, {"token_id": token_id}).first()
+    with uow.core_read() as connection:
+        row = connection.execute(_TOKEN_QUERY, {"token_id": token_id}).first()
     grant = None
     if row is not None:
         grant = ApiTokenGrant(

@@ -25,6 +25,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from listwarden.bootstrap import Register
 from listwarden.domain.access import Actor
@@ -56,6 +57,13 @@ class Credential:
 def get_uow(request: Request) -> UnitOfWork:
     register: Register = request.app.state.register
     return register.uow
+
+
+async def request_uow(request: Request) -> UnitOfWork:
+    """The register's unit of work, as a dependency. It is ``async`` because it blocks on
+    nothing: FastAPI would run a synchronous dependency in a trip of its own to the thread
+    pool, and each trip is a hand-over of the interpreter between threads."""
+    return get_uow(request)
 
 
 def session_cookie(request: Request) -> str | None:
@@ -112,15 +120,19 @@ class Scoped:
     def __init__(self, scope: Scope | None = None) -> None:
         self.scope = scope
 
-    def __call__(
+    async def __call__(
         self,
         request: Request,
         _token: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
         _csrf: Annotated[None, Depends(check_csrf)],
     ) -> Actor:
-        # get_credential is called here, not injected: FastAPI runs each synchronous
-        # dependency in its own trip to the thread pool, and one trip per request is enough.
-        credential = get_credential(request, _token, _csrf)
+        # Authentication reads the database, so it makes one trip to the thread pool; the
+        # credential and the scope are both settled in it (get_credential is called, not
+        # injected, since FastAPI would give an injected synchronous dependency its own trip).
+        return await run_in_threadpool(self.actor_of, request, _token)
+
+    def actor_of(self, request: Request, token: HTTPAuthorizationCredentials | None) -> Actor:
+        credential = get_credential(request, token, None)
         if credential.token is not None:
             scope = self.scope or scope_for_method(request.method)
             require_scope(uow=get_uow(request), holder=credential.token, scope=scope)
@@ -163,7 +175,7 @@ def clear_session_cookie(response: Response) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True, samesite="strict")
 
 
-UowDep = Annotated[UnitOfWork, Depends(get_uow)]
+UowDep = Annotated[UnitOfWork, Depends(request_uow)]
 CredentialDep = Annotated[Credential, Depends(get_credential)]
 ActorDep = Annotated[Actor, Depends(Scoped())]
 """The actor; a token needs ``register:read`` for a safe method, ``register:write`` otherwise."""
