@@ -526,3 +526,30 @@ def test_an_imported_person_is_sealed_under_their_own_key_bound_to_each_row(
     assert adult_subject.name_dob_index == register.uow.blind_index.name_dob(
         "Testgiven1", "Testfamily1", date(1998, 5, 17)
     )
+
+
+def test_the_heap_is_frozen_from_the_collector_only_while_an_import_runs(
+    register: Register, tmp_path: Path
+) -> None:
+    import gc
+
+    from listwarden.domain.errors import ListNotAuthorised
+    from tests.factories import draft_list
+
+    cast, matrix = setup(register)
+    frozen: list[int] = []
+    path = write_rows(tmp_path / "b.csv", [good_row(1), good_row(2)])
+    run_import(
+        register,
+        cast,
+        matrix,
+        path,
+        batch_size=1,
+        progress=lambda d, t: frozen.append(gc.get_freeze_count()),
+    )
+    assert len(frozen) == 2
+    assert all(n > 0 for n in frozen)
+    assert gc.get_freeze_count() == 0
+    with pytest.raises(ListNotAuthorised):  # refused inside the transaction: thawed all the same
+        run_import(register, cast, draft_list(register, cast, name="Draft"), path)
+    assert gc.get_freeze_count() == 0

@@ -50,7 +50,7 @@ from listwarden.services.lists import effective_status, get_list
 from listwarden.services.reviews import after_collection, first_review_on
 from listwarden.services.unit_of_work import Attempt, UnitOfWork
 from listwarden.store.bulk import insert_rows
-from listwarden.store.ids import new_id
+from listwarden.store.ids import new_id, new_ids
 from listwarden.store.tables import (
     Base,
     Entry,
@@ -179,52 +179,55 @@ class NewIntelligence:
         at: datetime | None = None,
     ) -> dict[str, object]:
         """Validate and encrypt; the row for ``intelligence_items``."""
-        return intelligence_row(
-            uow, self.checked(), subject_id=subject_id, entry_id=entry_id, actor_id=actor_id, at=at
-        )
+        return intelligence_rows(
+            uow, [(subject_id, entry_id, self.checked())], actor_id=actor_id, at=at
+        )[0]
 
 
-def intelligence_row(
+def intelligence_rows(
     uow: UnitOfWork,
-    item: CheckedIntelligence,
+    items: Sequence[tuple[str, str, CheckedIntelligence]],
     *,
-    subject_id: str,
-    entry_id: str,
     actor_id: str,
     at: datetime | None = None,
-) -> dict[str, object]:
-    """Encrypt a checked item; the row for ``intelligence_items``."""
-    item_id = new_id()
-    seal = uow.cipher.seal
-    checklist = (
-        seal(
-            subject_id,
-            "intelligence_items",
-            item_id,
-            "social_media_checklist",
-            json.dumps(asdict(item.checklist), sort_keys=True),
+) -> list[dict[str, object]]:
+    """Encrypt checked items, each ``(subject_id, entry_id, item)``: rows for
+    ``intelligence_items``, in order (each text sealed under its subject's key, bound to its
+    row, the whole batch sealed in one call)."""
+    ids = new_ids(len(items))
+    fields: list[tuple[str, str, str, str, str]] = []
+    for item_id, (subject_id, _, item) in zip(ids, items, strict=True):
+        fields.append((subject_id, "intelligence_items", item_id, "text", item.text))
+        if item.checklist is not None:
+            checklist = json.dumps(asdict(item.checklist), sort_keys=True)
+            fields.append(
+                (subject_id, "intelligence_items", item_id, "social_media_checklist", checklist)
+            )
+    sealed = iter(uow.cipher.seal_many(fields))
+    at = at or uow.now()
+    rows: list[dict[str, object]] = []
+    for item_id, (_, entry_id, item) in zip(ids, items, strict=True):
+        graded = item.grading
+        rows.append(
+            {
+                "id": item_id,
+                "entry_id": entry_id,
+                "source_evaluation": graded.source,
+                "intelligence_assessment": graded.intelligence,
+                "handling_code": graded.handling,
+                "handling_conditions": graded.conditions,
+                "source_type": item.source_type.value,
+                "source_ref": item.source_ref,
+                "derived_from_id": item.derived_from_id,
+                "nature": item.nature.value,
+                "reported_on": item.reported_on,
+                "text_ct": next(sealed),
+                "social_media_checklist_ct": next(sealed) if item.checklist is not None else None,
+                "recorded_by": actor_id,
+                "recorded_at": at,
+            }
         )
-        if item.checklist is not None
-        else None
-    )
-    graded = item.grading
-    return {
-        "id": item_id,
-        "entry_id": entry_id,
-        "source_evaluation": graded.source,
-        "intelligence_assessment": graded.intelligence,
-        "handling_code": graded.handling,
-        "handling_conditions": graded.conditions,
-        "source_type": item.source_type.value,
-        "source_ref": item.source_ref,
-        "derived_from_id": item.derived_from_id,
-        "nature": item.nature.value,
-        "reported_on": item.reported_on,
-        "text_ct": seal(subject_id, "intelligence_items", item_id, "text", item.text),
-        "social_media_checklist_ct": checklist,
-        "recorded_by": actor_id,
-        "recorded_at": at or uow.now(),
-    }
+    return rows
 
 
 @dataclass(frozen=True)
@@ -349,38 +352,62 @@ def _require_iao_approvers(session: Session, prepared: Sequence[Prepared]) -> No
         )
 
 
-def _subject_row(uow: UnitOfWork, p: Prepared, now: datetime) -> dict[str, object]:
-    seal = uow.cipher.seal
-    sid = p.subject_id
-    return {
-        "id": sid,
-        "given_name_ct": seal(sid, "subjects", sid, "given_name", p.given_name),
-        "family_name_ct": seal(sid, "subjects", sid, "family_name", p.family_name),
-        "date_of_birth_ct": seal(
-            sid, "subjects", sid, "date_of_birth", p.date_of_birth.isoformat()
-        ),
-        "nicknames_ct": (
-            seal(sid, "subjects", sid, "nicknames", "\n".join(p.nicknames)) if p.nicknames else None
-        ),
-        "address_ct": seal(sid, "subjects", sid, "address", p.address) if p.address else None,
-        "name_dob_index": p.index,
-        "created_at": now,
-    }
+def _subject_rows(
+    uow: UnitOfWork, prepared: Sequence[Prepared], now: datetime
+) -> list[dict[str, object]]:
+    """New people's rows, each field sealed under that person's own key, bound to its row."""
+    fields: list[tuple[str, str, str, str, str]] = []
+    add = fields.append
+    for p in prepared:
+        sid = p.subject_id
+        add((sid, "subjects", sid, "given_name", p.given_name))
+        add((sid, "subjects", sid, "family_name", p.family_name))
+        add((sid, "subjects", sid, "date_of_birth", p.date_of_birth.isoformat()))
+        if p.nicknames:
+            add((sid, "subjects", sid, "nicknames", "\n".join(p.nicknames)))
+        if p.address:
+            add((sid, "subjects", sid, "address", p.address))
+    sealed = iter(uow.cipher.seal_many(fields))
+    return [
+        {  # in the order sealed: a dict's values are evaluated left to right
+            "id": p.subject_id,
+            "given_name_ct": next(sealed),
+            "family_name_ct": next(sealed),
+            "date_of_birth_ct": next(sealed),
+            "nicknames_ct": next(sealed) if p.nicknames else None,
+            "address_ct": next(sealed) if p.address else None,
+            "name_dob_index": p.index,
+            "created_at": now,
+        }
+        for p in prepared
+    ]
 
 
-def _monitoring_row(uow: UnitOfWork, p: Prepared) -> dict[str, object]:
-    """The subject's monitoring record, sealed under the equality key, never the subject's."""
-    record_id = new_id()
-    seal = uow.cipher.seal_monitoring
-    return {
-        "id": record_id,
-        "subject_id": p.subject_id,
-        "identity_code_ct": seal(record_id, "identity_code", p.identity_code.value),
-        "self_defined_ethnicity_ct": seal(
-            record_id, "self_defined_ethnicity", p.self_defined.value
-        ),
-        "birth_month_ct": seal(record_id, "birth_month", p.date_of_birth.strftime("%Y-%m")),
-    }
+def _monitoring_rows(uow: UnitOfWork, prepared: Sequence[Prepared]) -> list[dict[str, object]]:
+    """New people's monitoring records, sealed under the equality key, never the subject's."""
+    ids = new_ids(len(prepared))
+    fields: list[tuple[str, str, str]] = []
+    add = fields.append
+    for record_id, p in zip(ids, prepared, strict=True):
+        add((record_id, "identity_code", p.identity_code.value))
+        add((record_id, "self_defined_ethnicity", p.self_defined.value))
+        add((record_id, "birth_month", birth_month(p.date_of_birth)))
+    sealed = iter(uow.cipher.seal_monitoring_many(fields))
+    return [
+        {
+            "id": record_id,
+            "subject_id": p.subject_id,
+            "identity_code_ct": next(sealed),
+            "self_defined_ethnicity_ct": next(sealed),
+            "birth_month_ct": next(sealed),
+        }
+        for record_id, p in zip(ids, prepared, strict=True)
+    ]
+
+
+def birth_month(date_of_birth: date) -> str:
+    """The ``YYYY-MM`` a monitoring record and the equality tally keep of a date of birth."""
+    return date_of_birth.strftime("%Y-%m")
 
 
 def add_entries(
@@ -541,10 +568,8 @@ def _insert(
     if new_subjects:
         uow.cipher.new_subject_keys([p.subject_id for p in new_subjects])
     if new_subjects:
-        insert_rows(session, _table(Subject), [_subject_row(uow, p, now) for p in new_subjects])
-        insert_rows(
-            session, _table(MonitoringRecord), [_monitoring_row(uow, p) for p in new_subjects]
-        )
+        insert_rows(session, _table(Subject), _subject_rows(uow, new_subjects, now))
+        insert_rows(session, _table(MonitoringRecord), _monitoring_rows(uow, new_subjects))
     insert_rows(
         session,
         _table(Entry),
@@ -587,15 +612,15 @@ def _insert(
     ]
     if evidence:
         insert_rows(session, _table(EvidenceItem), evidence)
-    intelligence = [
-        intelligence_row(
-            uow, i, subject_id=p.subject_id, entry_id=p.entry_id, actor_id=actor.id, at=now
-        )
-        for p in prepared
-        for i in p.intelligence
-    ]
+    intelligence = intelligence_rows(
+        uow,
+        [(p.subject_id, p.entry_id, i) for p in prepared for i in p.intelligence],
+        actor_id=actor.id,
+        at=now,
+    )
     if intelligence:
         insert_rows(session, _table(IntelligenceItem), intelligence)
+    purpose_class = class_of(purpose).value
     add_events(
         session,
         [
@@ -607,7 +632,7 @@ def _insert(
                 entry_id=p.entry_id,
                 subject_id=p.subject_id,
                 purpose=purpose,
-                purpose_class=class_of(purpose).value,
+                purpose_class=purpose_class,
             )
             for p in prepared
         ],
@@ -638,7 +663,7 @@ def _count_for_equality(
     changes = []
     for p in prepared:
         record = (
-            (p.date_of_birth.strftime("%Y-%m"), p.identity_code.value, p.self_defined.value)
+            (birth_month(p.date_of_birth), p.identity_code.value, p.self_defined.value)
             if p.new_subject
             else known.get(p.subject_id)
         )

@@ -13,11 +13,14 @@ part-way rolls the whole import back.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
+import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import islice
@@ -60,6 +63,10 @@ from listwarden.store.ids import new_id
 from listwarden.store.tables import Entry, ImportRun, QuarantineRow, RegisterList, Subject
 
 Progress = Callable[[int, int], None]
+BATCH_SIZE = 2500
+"""Rows checked and loaded at a time: each batch costs a policy decision per kind of entry, a
+key-store commit, the tally re-sealed and the blind-index lookups, whatever its size, and holds
+its rows in memory (some 6 MiB for 2,500 rows) until they are written."""
 _T = TypeVar("_T")
 
 
@@ -91,6 +98,40 @@ def _batched(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
 def _digest(path: Path) -> str:
     with path.open("rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+class _FrozenHeap:
+    """Keeps the cyclic garbage collector off the objects alive before an import began.
+
+    Each batch's rows live long enough to be promoted to the collector's oldest generation, so
+    an import sets off a full collection every batch or two, and each full collection walks the
+    whole heap (every module, table, policy and cache: some 150,000 objects), which cost an
+    import of 40,000 rows a sixth of its time. ``gc.freeze`` moves what is alive now out of the
+    collector's sight until ``gc.unfreeze`` hands it back when the last import running ends;
+    garbage of the batches themselves is collected as usual. Nothing is freed any later than
+    the end of the import, and the collector's state is restored however the import ends.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running = 0
+
+    @contextmanager
+    def frozen(self) -> Iterator[None]:
+        with self._lock:
+            if self._running == 0:
+                gc.freeze()
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._running -= 1
+                if self._running == 0:
+                    gc.unfreeze()
+
+
+_HEAP = _FrozenHeap()
 
 
 def survey_file(reader: SheetReader, mapping: ColumnMapping) -> tuple[dict[str, int], int]:
@@ -304,7 +345,7 @@ def import_file(
     path: Path,
     mapping: ColumnMapping,
     dry_run: bool = False,
-    batch_size: int = 1000,
+    batch_size: int = BATCH_SIZE,
     progress: Progress | None = None,
 ) -> ImportReport:
     """Import ``path`` into a list; see the module docstring. A dry run writes nothing.
@@ -337,7 +378,7 @@ def import_file(
         purpose_class=purpose_class.value,
     )
     context = uow.read_only() if dry_run else uow.transaction(attempt)
-    with context as session:
+    with _HEAP.frozen(), context as session:
         register_list = list_open_for_collection(session, uow, list_id, purpose_value)
         if not dry_run:
             widen_page_cache(session.connection())
