@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.exc import StatementError
 
 from listwarden.store.bulk import insert_rows
 from listwarden.store.engine import make_engine, widen_page_cache
@@ -79,6 +81,40 @@ def test_rows_are_stored_as_sqlalchemy_stores_them(database_url: str) -> None:
     assert stored["bulk"][1][6] == "plain"  # the column's default, for a column no row names
     assert stored["bulk"][1][7] in ("[]", [])  # a callable default, called for the row
     assert (read_back.day, read_back.at, read_back.doc) == (ROW["day"], ROW["at"], ROW["doc"])
+
+
+def test_a_timestamp_repeated_through_a_batch_is_stored_as_sqlalchemy_stores_each(
+    database_url: str,
+) -> None:
+    """Converted once per batch and remembered: the same instant in another zone, a new one,
+    and a naive one (refused, never taken for a remembered aware instant) all as Core does."""
+    from datetime import timedelta, timezone
+
+    engine = make_engine(database_url)
+    table = _table()
+    table.create(engine)
+    at = ROW["at"]
+    assert isinstance(at, datetime)
+    east = at.astimezone(timezone(timedelta(hours=5, minutes=30)))
+    stamps = [at, east, at + timedelta(microseconds=1), at, None, east]
+    rows = [{**SPARSE, "id": n, "at": stamp} for n, stamp in enumerate(stamps, start=1)]
+    with engine.begin() as connection:
+        connection.execute(insert(table), [{**r, "batch": "core"} for r in rows])
+        insert_rows(connection, table, [{**r, "id": r["id"] + 10, "batch": "bulk"} for r in rows])
+    with engine.connect() as connection:
+        stored = {
+            batch: list(
+                connection.execute(
+                    text("SELECT at FROM bulk_probe WHERE batch = :b ORDER BY id"), {"b": batch}
+                ).scalars()
+            )
+            for batch in ("core", "bulk")
+        }
+    naive = [{**SPARSE, "id": 30, "at": at}, {**SPARSE, "id": 31, "at": at.replace(tzinfo=None)}]
+    with engine.begin() as connection, pytest.raises((ValueError, StatementError), match="naive"):
+        insert_rows(connection, table, naive)
+    engine.dispose()
+    assert stored["bulk"] == stored["core"]
 
 
 def test_a_widened_page_cache_is_put_back_when_the_connection_returns(database_url: str) -> None:

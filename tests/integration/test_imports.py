@@ -6,7 +6,7 @@ import csv
 import json
 import tomllib
 from collections import Counter
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -396,3 +396,160 @@ def test_quarantined_rows_are_exported_fixed_and_imported_again(
     with register.uow.read_only() as session:
         logged = session.scalars(select(Event).where(Event.operation == "quarantine:read")).all()
     assert [e.result_count for e in logged] == [2]
+
+
+def test_a_row_the_row_check_passes_passes_collection_s_own_check_to_the_same_values(
+    register: Register, tmp_path: Path
+) -> None:
+    """The import checks each row once (``RowChecker``) and writes from what it found; every
+    such person, given to collection's own check as one person at a time, is accepted and
+    held with the same values, index and intelligence."""
+    from listwarden.domain.imports import RowChecker, locate_columns
+    from listwarden.ingest.readers import open_reader
+    from listwarden.services.entries import NewEntry, NewIntelligence, prepare_entry
+    from listwarden.services.imports import list_rules, prepare_imported
+    from listwarden.services.lists import get_list
+
+    cast, matrix = setup(register)
+    path = tmp_path / "borough.csv"
+    kinds = write_borough_file(path, 600, today=register.uow.today(), iao_id=cast.iao.id)
+    reader, columns = open_reader(path), mapping()
+    positions = locate_columns(reader.header(), columns)
+    with register.uow.read_only() as session:
+        register_list = get_list(session, matrix)
+        session.expunge(register_list)
+    checker = RowChecker(
+        positions, mapping=columns, rules=list_rules(register_list), today=register.uow.today()
+    )
+    passed = 0
+    for number, cells in reader.rows():
+        verdict = checker.check(number, cells)
+        if verdict.person is None:
+            continue
+        person, passed = verdict.person, passed + 1
+        item = NewEntry(
+            given_name=person.given_name,
+            family_name=person.family_name,
+            date_of_birth=person.date_of_birth,
+            category=person.category.value,
+            bcu=person.bcu,
+            nicknames=person.nicknames,
+            address=person.address,
+            iao_approval_by=person.iao_approval_by,
+            safeguarding_referral=person.safeguarding_referral,
+            intelligence=[
+                NewIntelligence(
+                    grading=i.grading.code,
+                    handling_conditions=i.grading.conditions,
+                    source_type=i.source_type.value,
+                    source_ref=i.source_ref,
+                    text=i.text,
+                    reported_on=i.reported_on,
+                )
+                for i in person.intelligence
+            ],
+        )
+        collected = prepare_entry(item, register_list=register_list, uow=register.uow)
+        imported = prepare_imported(person, uow=register.uow)
+        imported.entry_id = collected.entry_id
+        assert imported == collected, number
+    # A planted repeat passes the row check: the import finds it by its blind index.
+    assert passed == sum(1 for k in kinds if k in (None, "duplicate"))
+
+
+def test_an_imported_person_is_sealed_under_their_own_key_bound_to_each_row(
+    register: Register, tmp_path: Path
+) -> None:
+    from listwarden.domain.errors import CiphertextTampered
+
+    cast, matrix = setup(register)
+    child = (register.uow.today() - timedelta(days=15 * 365)).strftime("%d/%m/%Y")
+    rows = [
+        good_row(1, **{"Street names": "Ace; Bee", "Address": "1 High Street"}),
+        good_row(2, DOB=child, **{"IAO approval": cast.iao.id, "MASH referral": "MASH-2"}),
+    ]
+    report = run_import(register, cast, matrix, write_rows(tmp_path / "b.csv", rows))
+    assert report.loaded == 2
+    cipher = register.uow.cipher
+    with register.uow.read_only() as session:
+        entries = session.scalars(select(Entry).where(Entry.import_id == report.import_id)).all()
+        people = {e.subject_id: session.get(Subject, e.subject_id) for e in entries}
+        items = session.scalars(select(IntelligenceItem).order_by(IntelligenceItem.source_ref))
+        intelligence = [(i.entry_id, i.id, i.source_ref, i.text_ct) for i in items]
+    opened = {}
+    for sid, subject in people.items():
+        assert subject is not None
+        fields = ("given_name", "family_name", "date_of_birth", "nicknames", "address")
+        opened[sid] = {
+            f: cipher.open(sid, "subjects", sid, f, blob)
+            for f in fields
+            if (blob := getattr(subject, f"{f}_ct")) is not None
+        }
+    by_name = {o["given_name"]: (sid, o) for sid, o in opened.items()}
+    adult_id, adult = by_name["Testgiven1"]
+    child_id, young = by_name["Testgiven2"]
+    assert adult == {
+        "given_name": "Testgiven1",
+        "family_name": "Testfamily1",
+        "date_of_birth": "1998-05-17",
+        "nicknames": "Ace\nBee",
+        "address": "1 High Street",
+    }
+    assert set(young) == {"given_name", "family_name", "date_of_birth"}
+    child_entry = next(e for e in entries if e.subject_id == child_id)
+    assert child_entry.child_at_entry
+    assert child_entry.iao_approval_by == cast.iao.id
+    assert child_entry.safeguarding_referral_ct is not None
+    referral = cipher.open(
+        child_id, "entries", child_entry.id, "safeguarding_referral",
+        child_entry.safeguarding_referral_ct,
+    )  # fmt: skip
+    assert referral == "MASH-2"
+    subject_of = {e.id: e.subject_id for e in entries}
+    texts = {
+        ref: cipher.open(subject_of[entry_id], "intelligence_items", item_id, "text", blob)
+        for entry_id, item_id, ref, blob in intelligence
+    }
+    assert texts == {
+        "PA-1": "partner report",
+        "PA-2": "partner report",
+        "SRC-1": "seen with the group",
+        "SRC-2": "seen with the group",
+    }
+    # Each blob opens only in its own row, field and under its own person's key.
+    adult_subject = people[adult_id]
+    assert adult_subject is not None
+    with pytest.raises(CiphertextTampered):
+        cipher.open(adult_id, "subjects", adult_id, "family_name", adult_subject.given_name_ct)
+    with pytest.raises(CiphertextTampered):
+        cipher.open(child_id, "subjects", child_id, "given_name", adult_subject.given_name_ct)
+    assert adult_subject.name_dob_index == register.uow.blind_index.name_dob(
+        "Testgiven1", "Testfamily1", date(1998, 5, 17)
+    )
+
+
+def test_the_heap_is_frozen_from_the_collector_only_while_an_import_runs(
+    register: Register, tmp_path: Path
+) -> None:
+    import gc
+
+    from listwarden.domain.errors import ListNotAuthorised
+    from tests.factories import draft_list
+
+    cast, matrix = setup(register)
+    frozen: list[int] = []
+    path = write_rows(tmp_path / "b.csv", [good_row(1), good_row(2)])
+    run_import(
+        register,
+        cast,
+        matrix,
+        path,
+        batch_size=1,
+        progress=lambda d, t: frozen.append(gc.get_freeze_count()),
+    )
+    assert len(frozen) == 2
+    assert all(n > 0 for n in frozen)
+    assert gc.get_freeze_count() == 0
+    with pytest.raises(ListNotAuthorised):  # refused inside the transaction: thawed all the same
+        run_import(register, cast, draft_list(register, cast, name="Draft"), path)
+    assert gc.get_freeze_count() == 0

@@ -1,14 +1,19 @@
-"""``store.ids.new_id`` makes what ``uuid.uuid4`` makes: version 4, RFC variant, canonical text."""
+"""``store.ids.new_id`` and ``new_ids`` make what ``uuid.uuid4`` makes: version 4, RFC variant,
+canonical text."""
 
 from __future__ import annotations
 
 import uuid
 
-from listwarden.store.ids import new_id
+import pytest
+
+from listwarden.store.ids import new_id, new_ids
 
 
-def test_each_id_is_a_canonical_random_uuid() -> None:
-    ids = [new_id() for _ in range(5_000)]
+@pytest.mark.parametrize("make", [lambda n: [new_id() for _ in range(n)], new_ids])
+def test_each_id_is_a_canonical_random_uuid(make) -> None:  # type: ignore[no-untyped-def]
+    ids = make(5_000)
+    assert len(ids) == 5_000
     assert len(set(ids)) == len(ids)
     for text in ids:
         parsed = uuid.UUID(text)
@@ -16,3 +21,7 @@ def test_each_id_is_a_canonical_random_uuid() -> None:
         assert str(parsed) == text
     # Every variant digit occurs: the two free bits of the 17th digit are random too.
     assert {text[19] for text in ids} == set("89ab")
+
+
+def test_no_ids_for_none_wanted() -> None:
+    assert new_ids(0) == []

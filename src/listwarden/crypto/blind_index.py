@@ -15,12 +15,13 @@ import re
 import unicodedata
 from datetime import date, datetime
 
-from listwarden.crypto.framing import frame
+from listwarden.crypto.framing import frame, frame_value
 from listwarden.domain.errors import InvalidInput
 
 INDEX_BYTES = 16
 MIN_KEY_BYTES = 32
 _CONTEXT = "listwarden.blind-index.v1"
+_NAME_DOB = frame(_CONTEXT, "name-dob")
 _KIND = re.compile(r"[a-z][a-z0-9_.-]{0,49}")
 # Apostrophes vanish ("O'Brien" is "obrien"); every other run of non-letters is one space.
 _APOSTROPHES = dict.fromkeys(map(ord, "'\u2019\u2018\u02bc`\u00b4"), None)
@@ -83,9 +84,9 @@ class BlindIndexer:
         """The index of a person's normalised name with their date of birth."""
         if isinstance(dob, datetime):
             raise InvalidInput("a date of birth is a date, not a date and time")
-        return self._index(
-            frame(_CONTEXT, "name-dob", normalise_name(given, family), dob.isoformat())
-        )
+        # ``frame(_CONTEXT, "name-dob", name, dob)``, its constant start framed once.
+        name = normalise_name(given, family)
+        return self._index(_NAME_DOB + frame_value(name) + frame_value(dob.isoformat()))
 
     def identifier(self, kind: str, value: str) -> bytes:
         """The index of an identifier of ``kind`` (e.g. ``pnc``, ``phone``), normalised."""

@@ -14,9 +14,9 @@ those backups age out (see docs/decisions/0002-key-hierarchy-and-erasure.md).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from listwarden.crypto.envelope import Envelope, field_aad
+from listwarden.crypto.envelope import Envelope, FieldToSeal, field_aad, seal_fields
 from listwarden.crypto.framing import frame_value
 from listwarden.crypto.keystore import KeyStore
 from listwarden.domain.errors import KeyUnavailable
@@ -43,6 +43,10 @@ def quarantine_key_name(import_id: str) -> str:
 
 SealedField = tuple[str, str, str, str, bytes]
 """``(subject_id, table, record_id, field, blob)``: one sealed value and where it lives."""
+FieldValue = tuple[str, str, str, str, str]
+"""``(subject_id, table, record_id, field, value)``: one value to seal and where it will live."""
+MonitoringValue = tuple[str, str, str]
+"""``(record_id, field, value)``: one monitoring value to seal."""
 
 
 class SubjectCipher:
@@ -70,6 +74,35 @@ class SubjectCipher:
     def seal(self, subject_id: str, table: str, record_id: str, field: str, value: str) -> bytes:
         envelope = self._fresh.get(subject_id) or Envelope(self.keystore.data_key(subject_id))
         return envelope.seal_field(value.encode("utf-8"), table, record_id, field)
+
+    def seal_many(self, items: Sequence[FieldValue]) -> list[bytes]:
+        """Seal many fields of many people, each as :meth:`seal` would, in order.
+
+        Each person's key is looked up once (a new person's from the keys just made, anyone
+        else's in one bulk query), a record's id is framed once for its fields, and the nonces
+        are drawn in one call (:func:`seal_fields`).
+        """
+        envelopes: dict[str, Envelope] = {}
+        wanted = {item[0] for item in items}
+        for subject_id in wanted:
+            fresh = self._fresh.get(subject_id)
+            if fresh is not None:
+                envelopes[subject_id] = fresh
+        missing = wanted - envelopes.keys()
+        if missing:
+            keys = self.keystore.data_keys(missing)
+            for subject_id in missing:
+                key = keys.get(subject_id)
+                if key is None:
+                    raise KeyUnavailable(f"no data key for {subject_id!r}: erased or never keyed")
+                envelopes[subject_id] = Envelope(key)
+        fields: list[FieldToSeal] = []
+        last_record, framed = "", b""
+        for subject_id, table, record_id, field, value in items:
+            if record_id != last_record or not framed:
+                last_record, framed = record_id, frame_value(record_id)
+            fields.append((envelopes[subject_id], value.encode("utf-8"), table, framed, field))
+        return seal_fields(fields)
 
     def open(self, subject_id: str, table: str, record_id: str, field: str, blob: bytes) -> str:
         """The value; ``KeyUnavailable`` once erased, ``CiphertextTampered`` if moved or altered."""
@@ -110,6 +143,17 @@ class SubjectCipher:
         return self._equality().seal_field(
             value.encode("utf-8"), MONITORING_TABLE, record_id, field
         )
+
+    def seal_monitoring_many(self, items: Sequence[MonitoringValue]) -> list[bytes]:
+        """Seal many monitoring fields, each as :meth:`seal_monitoring` would, in order."""
+        envelope = self._equality()
+        fields: list[FieldToSeal] = []
+        last_record, framed = "", b""
+        for record_id, field, value in items:
+            if record_id != last_record or not framed:
+                last_record, framed = record_id, frame_value(record_id)
+            fields.append((envelope, value.encode("utf-8"), MONITORING_TABLE, framed, field))
+        return seal_fields(fields)
 
     def open_monitoring(self, record_id: str, field: str, blob: bytes) -> str:
         return (
@@ -187,6 +231,12 @@ class UnsafePlaintextCipher:
 
     def open_many(self, items: Iterable[SealedField]) -> list[str]:
         return [blob.decode("utf-8") for _s, _t, _r, _f, blob in items]
+
+    def seal_many(self, items: Sequence[FieldValue]) -> list[bytes]:
+        return [value.encode("utf-8") for _s, _t, _r, _f, value in items]
+
+    def seal_monitoring_many(self, items: Sequence[MonitoringValue]) -> list[bytes]:
+        return [value.encode("utf-8") for _r, _f, value in items]
 
     def erase_subject(self, subject_id: str) -> None:
         del subject_id  # Nothing can be erased: that is why this is unsafe.

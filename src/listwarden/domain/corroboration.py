@@ -9,7 +9,7 @@ are treated as one source: an item relayed through two people is still one item.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -80,6 +80,15 @@ def corroboration(
     else:
         best, refs = _distinct_sources(items, minimum)
     return _verdict(items, minimum, best, refs)
+
+
+def enough_distinct_sources(source_refs: Collection[str], minimum: int) -> bool:
+    """Whether :func:`corroboration` finds items with these references corroborated, when none
+    of them derives from another (as in every imported row): exactly when ``minimum`` of the
+    references differ. One set, for the common case; ask :func:`corroboration` why not."""
+    if minimum < 1:
+        raise ValueError("the minimum number of sources is at least one")
+    return len({ref.strip() for ref in source_refs}) >= minimum
 
 
 def _search(found: Mapping[str, Lineage], minimum: int) -> tuple[list[str], set[str]]:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from listwarden.domain.errors import CategoryNotPermitted, ChildSafeguardMissing, Reason
-from listwarden.domain.vocabulary import Category
+from listwarden.domain.grading import Grading
+from listwarden.domain.social_media import SocialMediaChecklist
+from listwarden.domain.vocabulary import Category, Nature, SourceType
 
 ADULT_AGE = 18
 CHILD_REVIEW_INTERVAL = timedelta(days=91)
@@ -70,3 +73,24 @@ def next_review_on(*, added_on: date, child: bool, interval: timedelta | None = 
     if child:
         return added_on + CHILD_REVIEW_INTERVAL
     return added_on + (interval or DEFAULT_REVIEW_INTERVAL)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedIntelligence:
+    """An intelligence item whose every field has passed the rules of collection: a valid
+    3x5x2 grading, a source type of the vocabulary, a source reference and a text (both
+    trimmed, neither empty), and the checklist law 8 asks of a social-media item.
+
+    Made by ``services.entries.NewIntelligence.checked`` for an item given one at a time, and by
+    the import's row check for an item read from a legacy list; what is written is built from it
+    without checking again.
+    """
+
+    grading: Grading
+    source_type: SourceType
+    source_ref: str
+    text: str
+    reported_on: date
+    nature: Nature = Nature.ASSESSMENT
+    derived_from_id: str | None = None
+    checklist: SocialMediaChecklist | None = None

@@ -10,22 +10,23 @@ row by row: it is refused whole, naming the row and column of the first problem.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Union
+from typing import NamedTuple, Union
 
 from listwarden.domain.bcu import BCU_OF_BOROUGH, require_bcu
 from listwarden.domain.corroboration import (
     DEFAULT_MINIMUM_SOURCES,
     IntelligenceSource,
     corroboration,
+    enough_distinct_sources,
 )
-from listwarden.domain.entries import is_child, require_child_safeguards
+from listwarden.domain.entries import CheckedIntelligence, is_child, require_child_safeguards
 from listwarden.domain.errors import InvalidInput, ListwardenError, Reason
 from listwarden.domain.grading import parse_grading
-from listwarden.domain.import_mapping import ColumnMapping, IntelligenceColumns
+from listwarden.domain.import_mapping import ColumnMapping
 from listwarden.domain.vocabulary import Category, SourceType
 
 Cell = Union[str, int, float, bool, date, datetime, time, timedelta, None]  # noqa: UP007 - runtime
@@ -105,19 +106,8 @@ def locate_columns(header: list[str], mapping: ColumnMapping) -> dict[str, int]:
     return {name: seen[name] for name in mapping.headers()}
 
 
-@dataclass(frozen=True)
-class ImportedIntelligence:
-    grading: str
-    handling_conditions: str | None
-    source_type: SourceType
-    source_ref: str
-    text: str
-    reported_on: date
-
-
-@dataclass(frozen=True)
-class ImportedPerson:
-    """A row that may be held as it stands."""
+class ImportedPerson(NamedTuple):
+    """A row that may be held as it stands (a tuple: one is made for every row loaded)."""
 
     given_name: str
     family_name: str
@@ -128,7 +118,7 @@ class ImportedPerson:
     address: str | None
     iao_approval_by: str | None
     safeguarding_referral: str | None
-    intelligence: tuple[ImportedIntelligence, ...]
+    intelligence: tuple[CheckedIntelligence, ...]
     child: bool
 
 
@@ -141,8 +131,7 @@ class ListRules:
     minimum_sources: int = DEFAULT_MINIMUM_SOURCES
 
 
-@dataclass(frozen=True)
-class RowVerdict:
+class RowVerdict(NamedTuple):
     """One row's outcome: the person to load, or every reason it goes to quarantine."""
 
     row: int
@@ -156,104 +145,219 @@ def _reasons_of(error: ListwardenError, field: str) -> list[Reason]:
     ]
 
 
-class _Row:
-    """Reads one row through the mapping, collecting every reason it cannot be held."""
+def _text(cells: Sequence[Cell], at: int | None) -> str:
+    if at is None:
+        return ""
+    value = cells[at]
+    return value.strip() if type(value) is str else cell_text(value)
 
-    def __init__(self, values: Mapping[str, Cell], mapping: ColumnMapping) -> None:
-        self.values, self.mapping = values, mapping
-        self.reasons: list[Reason] = []
 
-    def text(self, field: str) -> str:
-        column = self.mapping.columns.get(field)
-        return cell_text(self.values.get(column)) if column else ""
+_SOURCE_TYPES = {s.value: s for s in SourceType}
 
-    def required(self, field: str) -> str:
-        value = self.text(field)
-        if not value:
-            self.reasons.append(Reason(f"{field.replace('_', '-')}-missing", "empty", field))
-        return value
 
-    def date(self, column: str, field: str) -> date | None:
-        raw = self.values.get(column)
-        if not cell_text(raw):
+class _Item(NamedTuple):
+    """Where one intelligence item's columns sit in a row."""
+
+    where: str
+    grading: int
+    source_type: int
+    source_ref: int
+    text: int
+    reported_on: int
+    handling_conditions: int | None
+
+
+class RowChecker:
+    """Decides each row of one file for one list: a person who may be held, or every reason
+    they may not be yet (see the module docstring for the rules).
+
+    Where each mapped field sits in a row is worked out once, from ``positions``
+    (:func:`locate_columns`), so a row is read by position. A row the checker passes needs no
+    other check before it is collected: it applies every rule ``services.entries`` applies to a
+    person given one at a time (``tests/integration/test_imports.py`` holds it to that).
+    """
+
+    def __init__(
+        self,
+        positions: Mapping[str, int],
+        *,
+        mapping: ColumnMapping,
+        rules: ListRules,
+        today: date,
+    ) -> None:
+        self.mapping, self.rules, self.today = mapping, rules, today
+        columns = mapping.columns
+
+        def at(name: str | None) -> int | None:
+            return positions[name] if name else None
+
+        self.given, self.family = at(columns["given_name"]), at(columns["family_name"])
+        self.born, self.category_at = positions[columns["date_of_birth"]], at(columns["category"])
+        self.borough, self.bcu = at(columns.get("borough")), at(columns.get("bcu"))
+        self.nicknames, self.address = at(columns.get("nicknames")), at(columns.get("address"))
+        self.approval = at(columns.get("iao_approval_by"))
+        self.referral = at(columns.get("safeguarding_referral"))
+        self.items = [
+            _Item(
+                f"intelligence[{n}]",
+                positions[c.grading],
+                positions[c.source_type],
+                positions[c.source_ref],
+                positions[c.text],
+                positions[c.reported_on],
+                at(c.handling_conditions),
+            )
+            for n, c in enumerate(mapping.intelligence)
+        ]
+        self.allowed_detail = "the list holds only: " + ", ".join(sorted(rules.allowed))
+
+    def check(self, row: int, cells: Sequence[Cell]) -> RowVerdict:
+        """Decide one row (``row`` its number in the file, ``cells`` as the reader gave them)."""
+        reasons: list[Reason] = []
+        given, family = _text(cells, self.given), _text(cells, self.family)
+        if not given:
+            reasons.append(Reason("given-name-missing", "empty", "given_name"))
+        if not family:
+            reasons.append(Reason("family-name-missing", "empty", "family_name"))
+        born = self._date(cells, self.born, "date_of_birth", reasons)
+        today = self.today
+        if born is not None and born > today:
+            reasons.append(Reason("date-in-future", "a date of birth cannot be", "date_of_birth"))
+        category = self._category(cells, reasons)
+        bcu = self._bcu(cells, reasons)
+        intelligence = tuple(
+            i for i in (self._intelligence(cells, item, reasons) for item in self.items) if i
+        )
+        rules = self.rules
+        if rules.corroboration_required and not any(
+            (x.field or "").startswith("intelligence") for x in reasons
+        ):
+            refs = [i.source_ref for i in intelligence]
+            if not enough_distinct_sources(refs, rules.minimum_sources):
+                found = corroboration(
+                    [IntelligenceSource(str(n), ref) for n, ref in enumerate(refs)],
+                    minimum=rules.minimum_sources,
+                )
+                reasons.append(Reason(found.code, found.reason, "intelligence"))
+        approval = _text(cells, self.approval) or None
+        referral = _text(cells, self.referral) or None
+        child = born is not None and born <= today and is_child(born, today)
+        if child:
+            try:
+                require_child_safeguards(
+                    child=child, iao_approval_by=approval, safeguarding_referral=referral
+                )
+            except ListwardenError as error:
+                reasons += error.reasons
+        if reasons or born is None or category is None:
+            return RowVerdict(row, None, tuple(reasons))
+        separator = self.mapping.nickname_separator
+        nicknames = tuple(
+            n.strip() for n in _text(cells, self.nicknames).split(separator) if n.strip()
+        )
+        person = ImportedPerson(
+            given,
+            family,
+            born,
+            category,
+            bcu,
+            nicknames,
+            _text(cells, self.address) or None,
+            approval if child else None,
+            referral if child else None,
+            intelligence,
+            child,
+        )
+        return RowVerdict(row, person, ())
+
+    def _date(
+        self, cells: Sequence[Cell], at: int, field: str, reasons: list[Reason]
+    ) -> date | None:
+        raw = cells[at]
+        text = raw.strip() if type(raw) is str else cell_text(raw)
+        if not text:
             code = field.split(".")[-1].replace("_", "-") + "-missing"
-            self.reasons.append(Reason(code, "empty", field))
+            reasons.append(Reason(code, "empty", field))
             return None
-        parsed = parse_date(raw, self.mapping.date_formats)
+        formats = self.mapping.date_formats
+        parsed = _text_date(text, formats) if type(raw) is str else parse_date(raw, formats)
         if parsed is None:
-            detail = f"{cell_text(raw)!r} is not a date in: {', '.join(self.mapping.date_formats)}"
-            self.reasons.append(Reason("date-unparseable", detail, field))
+            detail = f"{text!r} is not a date in: {', '.join(formats)}"
+            reasons.append(Reason("date-unparseable", detail, field))
         return parsed
 
-    def category(self, allowed: frozenset[Category]) -> Category | None:
-        label = self.text("category")
+    def _category(self, cells: Sequence[Cell], reasons: list[Reason]) -> Category | None:
+        label = _text(cells, self.category_at)
         if not label:
-            self.reasons.append(Reason("category-missing", "every entry needs one", "category"))
+            reasons.append(Reason("category-missing", "every entry needs one", "category"))
             return None
-        category = self.mapping.categories.get(label.casefold())
+        folded = label.casefold()
+        category = self.mapping.categories.get(folded)
         if category is None:
             try:
-                category = Category(label.casefold())
+                category = Category(folded)
             except ValueError:
                 detail = f"{label!r} is not one of: {', '.join(Category)}"
-                self.reasons.append(Reason("category-invalid", detail, "category"))
+                reasons.append(Reason("category-invalid", detail, "category"))
                 return None
-        if category not in allowed:
-            detail = "the list holds only: " + ", ".join(sorted(allowed))
-            self.reasons.append(Reason("category-not-on-list", detail, "category"))
+        if category not in self.rules.allowed:
+            reasons.append(Reason("category-not-on-list", self.allowed_detail, "category"))
         return category
 
-    def bcu(self) -> str:
-        if "borough" in self.mapping.columns:
-            borough = self.required("borough")
+    def _bcu(self, cells: Sequence[Cell], reasons: list[Reason]) -> str:
+        if self.borough is not None:
+            borough = _text(cells, self.borough)
+            if not borough:
+                reasons.append(Reason("borough-missing", "empty", "borough"))
+                return ""
             code = BCU_OF_BOROUGH.get(borough) or next(
                 (b for name, b in BCU_OF_BOROUGH.items() if name.casefold() == borough.casefold()),
                 "",
             )
-            if borough and not code:
-                self.reasons.append(Reason("borough-unknown", f"{borough!r}", "borough"))
+            if not code:
+                reasons.append(Reason("borough-unknown", f"{borough!r}", "borough"))
             return code
-        code = self.required("bcu").upper()
-        if code:
+        code = _text(cells, self.bcu).upper()
+        if not code:
+            reasons.append(Reason("bcu-missing", "empty", "bcu"))
+        else:
             try:
                 require_bcu(code)
             except InvalidInput as error:
-                self.reasons += _reasons_of(error, "bcu")
+                reasons += _reasons_of(error, "bcu")
         return code
 
-    def intelligence(self, n: int, cols: IntelligenceColumns) -> ImportedIntelligence | None:
-        where = f"intelligence[{n}]"
-        names = [cols.grading, cols.source_type, cols.source_ref, cols.text, cols.reported_on]
-        if not any(cell_text(self.values.get(c)) for c in names):
+    def _intelligence(
+        self, cells: Sequence[Cell], item: _Item, reasons: list[Reason]
+    ) -> CheckedIntelligence | None:
+        grading = _text(cells, item.grading)
+        source_text = _text(cells, item.source_type)
+        ref, body = _text(cells, item.source_ref), _text(cells, item.text)
+        if not (grading or source_text or ref or body or _text(cells, item.reported_on)):
             return None  # this row has no item in these columns
-        before = len(self.reasons)
-        grading, conditions = cell_text(self.values.get(cols.grading)), None
-        if cols.handling_conditions:
-            conditions = cell_text(self.values.get(cols.handling_conditions)) or None
+        where, before = item.where, len(reasons)
+        conditions = _text(cells, item.handling_conditions) or None
         try:
             graded = parse_grading(grading, conditions)
         except InvalidInput as error:
-            self.reasons += _reasons_of(error, f"{where}.grading")
-        raw_source = cell_text(self.values.get(cols.source_type)).casefold().replace(" ", "_")
-        source: SourceType | None = None
-        try:
-            source = SourceType(raw_source)
-        except ValueError:
+            reasons += _reasons_of(error, f"{where}.grading")
+        raw_source = source_text.casefold().replace(" ", "_")
+        source = _SOURCE_TYPES.get(raw_source)
+        if source is None:
             detail = f"{raw_source!r} is not one of: {', '.join(SourceType)}"
-            self.reasons.append(Reason("source-type-invalid", detail, f"{where}.source_type"))
-        if source is SourceType.SOCIAL_MEDIA:
+            reasons.append(Reason("source-type-invalid", detail, f"{where}.source_type"))
+        elif source is SourceType.SOCIAL_MEDIA:
             # A spreadsheet carries no social-media checklist, which law 8 requires of such an item.
             detail = "a social media item needs the checklist the guidance requires"
-            self.reasons.append(Reason("social-media-checklist-missing", detail, where))
-        ref = cell_text(self.values.get(cols.source_ref))
-        body = cell_text(self.values.get(cols.text))
-        for value, name in ((ref, "source_ref"), (body, "text")):
-            if not value:
-                self.reasons.append(Reason("intelligence-incomplete", "empty", f"{where}.{name}"))
-        reported = self.date(cols.reported_on, f"{where}.reported_on")
-        if len(self.reasons) > before or source is None or reported is None:
+            reasons.append(Reason("social-media-checklist-missing", detail, where))
+        if not ref:
+            reasons.append(Reason("intelligence-incomplete", "empty", f"{where}.source_ref"))
+        if not body:
+            reasons.append(Reason("intelligence-incomplete", "empty", f"{where}.text"))
+        reported = self._date(cells, item.reported_on, f"{where}.reported_on", reasons)
+        if len(reasons) > before or source is None or reported is None:
             return None
-        return ImportedIntelligence(graded.code, graded.conditions, source, ref, body, reported)
+        return CheckedIntelligence(graded, source, ref, body, reported)
 
 
 def check_row(
@@ -264,50 +368,9 @@ def check_row(
     rules: ListRules,
     today: date,
 ) -> RowVerdict:
-    """Decide one row: a person who may be held, or every reason they may not be yet."""
-    r = _Row(values, mapping)
-    given, family = r.required("given_name"), r.required("family_name")
-    column = mapping.columns["date_of_birth"]
-    born = r.date(column, "date_of_birth")
-    if born is not None and born > today:
-        r.reasons.append(Reason("date-in-future", "a date of birth cannot be", "date_of_birth"))
-    category = r.category(rules.allowed)
-    bcu = r.bcu()
-    items = [r.intelligence(n, cols) for n, cols in enumerate(mapping.intelligence)]
-    intelligence = tuple(i for i in items if i is not None)
-    items_valid = not any((x.field or "").startswith("intelligence") for x in r.reasons)
-    if rules.corroboration_required and items_valid:
-        found = corroboration(
-            [IntelligenceSource(str(n), i.source_ref) for n, i in enumerate(intelligence)],
-            minimum=rules.minimum_sources,
-        )
-        if not found.corroborated:
-            r.reasons.append(Reason(found.code, found.reason, "intelligence"))
-    approval = r.text("iao_approval_by") or None
-    referral = r.text("safeguarding_referral") or None
-    child = born is not None and born <= today and is_child(born, today)
-    try:
-        require_child_safeguards(
-            child=child, iao_approval_by=approval, safeguarding_referral=referral
-        )
-    except ListwardenError as error:
-        r.reasons += list(error.reasons)
-    if r.reasons or born is None or category is None:
-        return RowVerdict(row, None, tuple(r.reasons))
-    nicknames = tuple(
-        n.strip() for n in r.text("nicknames").split(mapping.nickname_separator) if n.strip()
+    """Decide one row given as column header to cell (a :class:`RowChecker` for many rows)."""
+    headers = list(values)
+    checker = RowChecker(
+        {h: n for n, h in enumerate(headers)}, mapping=mapping, rules=rules, today=today
     )
-    person = ImportedPerson(
-        given_name=given,
-        family_name=family,
-        date_of_birth=born,
-        category=category,
-        bcu=bcu,
-        nicknames=nicknames,
-        address=r.text("address") or None,
-        iao_approval_by=approval if child else None,
-        safeguarding_referral=referral if child else None,
-        intelligence=intelligence,
-        child=child,
-    )
-    return RowVerdict(row, person, ())
+    return checker.check(row, [values[h] for h in headers])

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from listwarden.domain import entries as rules
 from listwarden.domain.access import Actor
 from listwarden.domain.bcu import require_bcu
+from listwarden.domain.entries import CheckedIntelligence
 from listwarden.domain.errors import Conflict, InvalidInput, NotFound, Reason
 from listwarden.domain.grading import parse_grading
 from listwarden.domain.lists import ListAction, require_list_permits
@@ -49,7 +50,7 @@ from listwarden.services.lists import effective_status, get_list
 from listwarden.services.reviews import after_collection, first_review_on
 from listwarden.services.unit_of_work import Attempt, UnitOfWork
 from listwarden.store.bulk import insert_rows
-from listwarden.store.ids import new_id
+from listwarden.store.ids import new_id, new_ids
 from listwarden.store.tables import (
     Base,
     Entry,
@@ -149,6 +150,25 @@ class NewIntelligence:
     derived_from_id: str | None = None
     checklist: SocialMediaChecklist | None = None  # required for social media (law 8)
 
+    def checked(self) -> CheckedIntelligence:
+        """The item once every rule of collection has passed; refused naming what is wrong."""
+        graded = parse_grading(self.grading, self.handling_conditions)
+        source = _vocab(SourceType, self.source_type, "source_type")
+        nature = _vocab(Nature, self.nature, "nature")
+        ref = _required(self.source_ref, "source_ref")
+        body = _required(self.text, "text")
+        require_checklist(source, self.checklist)
+        return CheckedIntelligence(
+            graded,
+            source,
+            ref,
+            body,
+            self.reported_on,
+            nature,
+            self.derived_from_id,
+            self.checklist,
+        )
+
     def row(
         self,
         uow: UnitOfWork,
@@ -159,41 +179,55 @@ class NewIntelligence:
         at: datetime | None = None,
     ) -> dict[str, object]:
         """Validate and encrypt; the row for ``intelligence_items``."""
-        graded = parse_grading(self.grading, self.handling_conditions)
-        source = _vocab(SourceType, self.source_type, "source_type")
-        nature = _vocab(Nature, self.nature, "nature")
-        ref = _required(self.source_ref, "source_ref")
-        body = _required(self.text, "text")
-        require_checklist(source, self.checklist)
-        item_id = new_id()
-        checklist = (
-            uow.cipher.seal(
-                subject_id,
-                "intelligence_items",
-                item_id,
-                "social_media_checklist",
-                json.dumps(asdict(self.checklist), sort_keys=True),
+        return intelligence_rows(
+            uow, [(subject_id, entry_id, self.checked())], actor_id=actor_id, at=at
+        )[0]
+
+
+def intelligence_rows(
+    uow: UnitOfWork,
+    items: Sequence[tuple[str, str, CheckedIntelligence]],
+    *,
+    actor_id: str,
+    at: datetime | None = None,
+) -> list[dict[str, object]]:
+    """Encrypt checked items, each ``(subject_id, entry_id, item)``: rows for
+    ``intelligence_items``, in order (each text sealed under its subject's key, bound to its
+    row, the whole batch sealed in one call)."""
+    ids = new_ids(len(items))
+    fields: list[tuple[str, str, str, str, str]] = []
+    for item_id, (subject_id, _, item) in zip(ids, items, strict=True):
+        fields.append((subject_id, "intelligence_items", item_id, "text", item.text))
+        if item.checklist is not None:
+            checklist = json.dumps(asdict(item.checklist), sort_keys=True)
+            fields.append(
+                (subject_id, "intelligence_items", item_id, "social_media_checklist", checklist)
             )
-            if self.checklist is not None
-            else None
+    sealed = iter(uow.cipher.seal_many(fields))
+    at = at or uow.now()
+    rows: list[dict[str, object]] = []
+    for item_id, (_, entry_id, item) in zip(ids, items, strict=True):
+        graded = item.grading
+        rows.append(
+            {
+                "id": item_id,
+                "entry_id": entry_id,
+                "source_evaluation": graded.source,
+                "intelligence_assessment": graded.intelligence,
+                "handling_code": graded.handling,
+                "handling_conditions": graded.conditions,
+                "source_type": item.source_type.value,
+                "source_ref": item.source_ref,
+                "derived_from_id": item.derived_from_id,
+                "nature": item.nature.value,
+                "reported_on": item.reported_on,
+                "text_ct": next(sealed),
+                "social_media_checklist_ct": next(sealed) if item.checklist is not None else None,
+                "recorded_by": actor_id,
+                "recorded_at": at,
+            }
         )
-        return {
-            "id": item_id,
-            "entry_id": entry_id,
-            "source_evaluation": graded.source,
-            "intelligence_assessment": graded.intelligence,
-            "handling_code": graded.handling,
-            "handling_conditions": graded.conditions,
-            "source_type": source.value,
-            "source_ref": ref,
-            "derived_from_id": self.derived_from_id,
-            "nature": nature.value,
-            "reported_on": self.reported_on,
-            "text_ct": uow.cipher.seal(subject_id, "intelligence_items", item_id, "text", body),
-            "social_media_checklist_ct": checklist,
-            "recorded_by": actor_id,
-            "recorded_at": at or uow.now(),
-        }
+    return rows
 
 
 @dataclass(frozen=True)
@@ -217,14 +251,35 @@ class NewEntry:
     self_defined_ethnicity: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Prepared:
-    item: NewEntry
+    """A person about to be put on a list, every value checked against the rules of collection.
+
+    Made by ``_prepare`` from a :class:`NewEntry`, or by the import from a row its row check
+    passed (``domain.imports.check_row`` applies the same rules; a test holds the two to it).
+    The names are trimmed, the date of birth is a date not in the future, the category is one
+    the list holds, the BCU is known, a child has an IAO approval and a safeguarding referral
+    (an adult's IAO approval is not kept), and each intelligence item is checked. What is
+    written is built from these values without checking them again.
+    """
+
+    given_name: str
+    family_name: str
+    date_of_birth: date
     category: Category
+    bcu: str
     child: bool
     index: bytes
     identity_code: IdentityCode
     self_defined: SelfDefinedEthnicity
+    nicknames: Sequence[str] = ()
+    address: str | None = None
+    iao_approval_by: str | None = None
+    safeguarding_referral: str | None = None
+    score: int | None = None
+    band: str | None = None
+    evidence: Sequence[NewEvidence] = ()
+    intelligence: Sequence[CheckedIntelligence] = ()
     subject_id: str = ""
     new_subject: bool = True
     entry_id: str = field(default_factory=new_id)
@@ -262,17 +317,28 @@ def _prepare(
         safeguarding_referral=item.safeguarding_referral,
     )
     return Prepared(
-        item,
+        given,
+        family,
+        item.date_of_birth,
         category,
+        item.bcu,
         child,
         uow.blind_index.name_dob(given, family, item.date_of_birth),
         parse_identity_code(item.identity_code),
         parse_self_defined(item.self_defined_ethnicity),
+        nicknames=tuple(item.nicknames),
+        address=item.address,
+        iao_approval_by=item.iao_approval_by if child else None,
+        safeguarding_referral=item.safeguarding_referral,
+        score=item.score,
+        band=item.band,
+        evidence=item.evidence,
+        intelligence=tuple(i.checked() for i in item.intelligence),
     )
 
 
 def _require_iao_approvers(session: Session, prepared: Sequence[Prepared]) -> None:
-    approvers = {p.item.iao_approval_by for p in prepared if p.child and p.item.iao_approval_by}
+    approvers = {p.iao_approval_by for p in prepared if p.child and p.iao_approval_by}
     found = active_iao_ids(session, approvers)
     missing = approvers - found
     if missing:
@@ -286,40 +352,62 @@ def _require_iao_approvers(session: Session, prepared: Sequence[Prepared]) -> No
         )
 
 
-def _subject_row(uow: UnitOfWork, p: Prepared, now: datetime) -> dict[str, object]:
-    seal = uow.cipher.seal
-    sid, item = p.subject_id, p.item
-    return {
-        "id": sid,
-        "given_name_ct": seal(sid, "subjects", sid, "given_name", item.given_name.strip()),
-        "family_name_ct": seal(sid, "subjects", sid, "family_name", item.family_name.strip()),
-        "date_of_birth_ct": seal(
-            sid, "subjects", sid, "date_of_birth", item.date_of_birth.isoformat()
-        ),
-        "nicknames_ct": (
-            seal(sid, "subjects", sid, "nicknames", "\n".join(item.nicknames))
-            if item.nicknames
-            else None
-        ),
-        "address_ct": seal(sid, "subjects", sid, "address", item.address) if item.address else None,
-        "name_dob_index": p.index,
-        "created_at": now,
-    }
+def _subject_rows(
+    uow: UnitOfWork, prepared: Sequence[Prepared], now: datetime
+) -> list[dict[str, object]]:
+    """New people's rows, each field sealed under that person's own key, bound to its row."""
+    fields: list[tuple[str, str, str, str, str]] = []
+    add = fields.append
+    for p in prepared:
+        sid = p.subject_id
+        add((sid, "subjects", sid, "given_name", p.given_name))
+        add((sid, "subjects", sid, "family_name", p.family_name))
+        add((sid, "subjects", sid, "date_of_birth", p.date_of_birth.isoformat()))
+        if p.nicknames:
+            add((sid, "subjects", sid, "nicknames", "\n".join(p.nicknames)))
+        if p.address:
+            add((sid, "subjects", sid, "address", p.address))
+    sealed = iter(uow.cipher.seal_many(fields))
+    return [
+        {  # in the order sealed: a dict's values are evaluated left to right
+            "id": p.subject_id,
+            "given_name_ct": next(sealed),
+            "family_name_ct": next(sealed),
+            "date_of_birth_ct": next(sealed),
+            "nicknames_ct": next(sealed) if p.nicknames else None,
+            "address_ct": next(sealed) if p.address else None,
+            "name_dob_index": p.index,
+            "created_at": now,
+        }
+        for p in prepared
+    ]
 
 
-def _monitoring_row(uow: UnitOfWork, p: Prepared) -> dict[str, object]:
-    """The subject's monitoring record, sealed under the equality key, never the subject's."""
-    record_id = new_id()
-    seal = uow.cipher.seal_monitoring
-    return {
-        "id": record_id,
-        "subject_id": p.subject_id,
-        "identity_code_ct": seal(record_id, "identity_code", p.identity_code.value),
-        "self_defined_ethnicity_ct": seal(
-            record_id, "self_defined_ethnicity", p.self_defined.value
-        ),
-        "birth_month_ct": seal(record_id, "birth_month", p.item.date_of_birth.strftime("%Y-%m")),
-    }
+def _monitoring_rows(uow: UnitOfWork, prepared: Sequence[Prepared]) -> list[dict[str, object]]:
+    """New people's monitoring records, sealed under the equality key, never the subject's."""
+    ids = new_ids(len(prepared))
+    fields: list[tuple[str, str, str]] = []
+    add = fields.append
+    for record_id, p in zip(ids, prepared, strict=True):
+        add((record_id, "identity_code", p.identity_code.value))
+        add((record_id, "self_defined_ethnicity", p.self_defined.value))
+        add((record_id, "birth_month", birth_month(p.date_of_birth)))
+    sealed = iter(uow.cipher.seal_monitoring_many(fields))
+    return [
+        {
+            "id": record_id,
+            "subject_id": p.subject_id,
+            "identity_code_ct": next(sealed),
+            "self_defined_ethnicity_ct": next(sealed),
+            "birth_month_ct": next(sealed),
+        }
+        for record_id, p in zip(ids, prepared, strict=True)
+    ]
+
+
+def birth_month(date_of_birth: date) -> str:
+    """The ``YYYY-MM`` a monitoring record and the equality tally keep of a date of birth."""
+    return date_of_birth.strftime("%Y-%m")
 
 
 def add_entries(
@@ -388,15 +476,20 @@ def collect_prepared(
     *,
     import_id: str | None = None,
     review_by: date | None = None,
+    subjects_resolved: bool = False,
 ) -> list[str]:
     """Authorise, resolve and insert prepared people inside the caller's transaction.
 
     ``import_id`` marks each entry as brought in by that import and legacy-unreviewed;
     ``review_by`` brings a first review the schedule would set later forward to that day.
+    ``subjects_resolved`` says the caller has already matched each person by blind index in
+    this transaction (``subject_id`` and ``new_subject`` set) and kept back anyone already on
+    the list or given twice, as the import does for its own report.
     """
     authorise_collection(session, uow, actor, register_list, purpose, prepared)
     _require_iao_approvers(session, prepared)
-    _resolve_subjects(session, register_list, prepared)
+    if not subjects_resolved:
+        _resolve_subjects(session, register_list, prepared)
     return _insert(
         session,
         uow,
@@ -475,10 +568,8 @@ def _insert(
     if new_subjects:
         uow.cipher.new_subject_keys([p.subject_id for p in new_subjects])
     if new_subjects:
-        insert_rows(session, _table(Subject), [_subject_row(uow, p, now) for p in new_subjects])
-        insert_rows(
-            session, _table(MonitoringRecord), [_monitoring_row(uow, p) for p in new_subjects]
-        )
+        insert_rows(session, _table(Subject), _subject_rows(uow, new_subjects, now))
+        insert_rows(session, _table(MonitoringRecord), _monitoring_rows(uow, new_subjects))
     insert_rows(
         session,
         _table(Entry),
@@ -488,26 +579,26 @@ def _insert(
                 "list_id": register_list.id,
                 "subject_id": p.subject_id,
                 "category": p.category.value,
-                "bcu": p.item.bcu,
+                "bcu": p.bcu,
                 "status": EntryStatus.ACTIVE.value,
                 "added_on": today,
                 "added_by": actor.id,
                 "next_review_on": _first_review(p, due, today, review_by),
                 "child_at_entry": p.child,
-                "iao_approval_by": p.item.iao_approval_by if p.child else None,
+                "iao_approval_by": p.iao_approval_by,
                 "safeguarding_referral_ct": (
                     uow.cipher.seal(
                         p.subject_id,
                         "entries",
                         p.entry_id,
                         "safeguarding_referral",
-                        p.item.safeguarding_referral,
+                        p.safeguarding_referral,
                     )
-                    if p.item.safeguarding_referral
+                    if p.safeguarding_referral
                     else None
                 ),
-                "score": p.item.score,
-                "band": p.item.band,
+                "score": p.score,
+                "band": p.band,
                 "legacy_unreviewed": import_id is not None,
                 "import_id": import_id,
             }
@@ -517,17 +608,19 @@ def _insert(
     evidence = [
         e.row(uow, subject_id=p.subject_id, entry_id=p.entry_id, actor_id=actor.id, at=now)
         for p in prepared
-        for e in p.item.evidence
+        for e in p.evidence
     ]
     if evidence:
         insert_rows(session, _table(EvidenceItem), evidence)
-    intelligence = [
-        i.row(uow, subject_id=p.subject_id, entry_id=p.entry_id, actor_id=actor.id, at=now)
-        for p in prepared
-        for i in p.item.intelligence
-    ]
+    intelligence = intelligence_rows(
+        uow,
+        [(p.subject_id, p.entry_id, i) for p in prepared for i in p.intelligence],
+        actor_id=actor.id,
+        at=now,
+    )
     if intelligence:
         insert_rows(session, _table(IntelligenceItem), intelligence)
+    purpose_class = class_of(purpose).value
     add_events(
         session,
         [
@@ -539,7 +632,7 @@ def _insert(
                 entry_id=p.entry_id,
                 subject_id=p.subject_id,
                 purpose=purpose,
-                purpose_class=class_of(purpose).value,
+                purpose_class=purpose_class,
             )
             for p in prepared
         ],
@@ -570,11 +663,11 @@ def _count_for_equality(
     changes = []
     for p in prepared:
         record = (
-            (p.item.date_of_birth.strftime("%Y-%m"), p.identity_code.value, p.self_defined.value)
+            (birth_month(p.date_of_birth), p.identity_code.value, p.self_defined.value)
             if p.new_subject
             else known.get(p.subject_id)
         )
-        cell = equality_tallies.cell_of(p.category.value, p.item.bcu, p.item.band, record, today)
+        cell = equality_tallies.cell_of(p.category.value, p.bcu, p.band, record, today)
         changes.append((list_id, cell, 1))
     equality_tallies.apply(session, uow, changes)
 
@@ -602,7 +695,7 @@ def authorise_collection(
 ) -> None:
     """Every person to be put on the list is decided by the policy engine before any is."""
     on_list = list_resource(register_list)
-    resources = [EntryResource(p.entry_id, on_list, p.item.bcu, p.category) for p in prepared]
+    resources = [EntryResource(p.entry_id, on_list, p.bcu, p.category) for p in prepared]
     decisions = Authoriser(session, uow, actor).decide_many(
         AccessAction.ENTRY_COLLECT, resources, Context(purpose=purpose)
     )

@@ -16,3 +16,15 @@ def new_id() -> str:
     """A fresh random UUID, lower-case and hyphenated."""
     h = os.urandom(16).hex()
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+
+
+def new_ids(n: int) -> list[str]:
+    """``n`` fresh random UUIDs as :func:`new_id` makes them, from one call to the CSPRNG."""
+    pool = os.urandom(16 * n).hex()
+    out = []
+    for start in range(0, 32 * n, 32):
+        h = pool[start : start + 32]
+        out.append(
+            f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+        )
+    return out

@@ -49,6 +49,12 @@ class UtcDateTime(TypeDecorator[datetime]):
     impl = DateTime(timezone=True)
     cache_ok = True
 
+    @property
+    def python_type(self) -> type[datetime]:
+        # A TypeDecorator says ``object`` unless told; ``store.bulk`` converts a datetime once
+        # per batch only for a column that says it holds datetimes.
+        return datetime
+
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None

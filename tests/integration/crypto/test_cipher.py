@@ -101,3 +101,43 @@ def test_the_unsafe_twin_stores_plaintext() -> None:
     assert unsafe.open_many([("s", "t", "r", "f", blob)]) == ["visible"]
     unsafe.erase_subject("s")
     assert unsafe.open("s", "t", "r", "f", blob) == "visible"  # nothing was erased
+
+
+def test_seal_many_seals_each_field_as_seal_does(cipher: SubjectCipher) -> None:
+    """Keys from the fresh batch (subject-3) and from the store (subject-1, 2) alike; each blob
+    opens in its own row and field alone, and no two share a nonce."""
+    items = [
+        (f"subject-{n}", table, record, field, f"{field} of {record}")
+        for n in (1, 2, 3)
+        for table, record in (("subjects", f"subject-{n}"), ("intelligence_items", f"item-{n}"))
+        for field in ("given_name", "text")
+    ]
+    blobs = cipher.seal_many(items)
+    assert len(blobs) == len(items)
+    assert len({blob[1:13] for blob in blobs}) == len(blobs)
+    cipher.keystore.clear_cache()
+    for (subject, table, record, field, value), blob in zip(items, blobs, strict=True):
+        assert value.encode() not in blob
+        assert cipher.open(subject, table, record, field, blob) == value
+        other = "subject-2" if subject != "subject-2" else "subject-1"
+        for place in [(other, table, record, field), (subject, table, record + "x", field)]:
+            with pytest.raises(CiphertextTampered):
+                cipher.open(*place, blob)
+    assert cipher.seal_many([]) == []
+
+
+def test_seal_many_refuses_a_person_without_a_key(cipher: SubjectCipher) -> None:
+    with pytest.raises(KeyUnavailable, match="'nobody'"):
+        cipher.seal_many([("nobody", "subjects", "nobody", "given_name", "X")])
+
+
+def test_seal_monitoring_many_seals_each_field_as_seal_monitoring_does(
+    cipher: SubjectCipher,
+) -> None:
+    items = [(f"record-{n}", field, f"{field} {n}") for n in (1, 2) for field in ("a", "b")]
+    blobs = cipher.seal_monitoring_many(items)
+    for (record, field, value), blob in zip(items, blobs, strict=True):
+        assert cipher.open_monitoring(record, field, blob) == value
+        with pytest.raises(CiphertextTampered):
+            cipher.open_monitoring(record + "x", field, blob)
+    assert len({blob[1:13] for blob in blobs}) == len(blobs)

@@ -91,3 +91,22 @@ def test_refusals() -> None:
 @example("O'Brien-Smith  `Jr.`")
 def test_the_ascii_path_agrees_with_the_unicode_path(text: str) -> None:
     assert _normalise_part(text) == _normalise_unicode(text)
+
+
+def test_the_name_and_date_index_is_the_keyed_hash_of_its_framed_parts() -> None:
+    """Pinned: an index already stored must still match the same person (known answers from
+    before the framing was built faster, and the definition itself)."""
+    import hashlib
+    import hmac
+
+    from listwarden.crypto.framing import frame
+
+    indexer = BlindIndexer(KEY)
+    assert indexer.name_dob("Zoë", "O'Brien", DOB).hex() == "f2c0c52c3aebe22b1a95f219c76a48a8"
+    assert (
+        indexer.name_dob("\uff21lice", "Smith-Jones", date(1990, 1, 2)).hex()
+        == "7725c8792f2efc93a5755208ffe99ba1"
+    )
+    framed = frame("listwarden.blind-index.v1", "name-dob", "zoe|obrien", DOB.isoformat())
+    expected = hmac.new(KEY, framed, hashlib.sha256).digest()[:INDEX_BYTES]
+    assert indexer.name_dob("Zoë", "O'Brien", DOB) == expected

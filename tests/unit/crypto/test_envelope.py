@@ -13,8 +13,9 @@ from listwarden.crypto.envelope import (
     field_aad,
     open_sealed,
     seal,
+    seal_fields,
 )
-from listwarden.crypto.framing import frame
+from listwarden.crypto.framing import frame, frame_value
 from listwarden.domain.errors import CiphertextTampered, InvalidInput
 
 keys = st.binary(min_size=32, max_size=32)
@@ -128,3 +129,25 @@ def test_seal_field_is_seal_with_field_aad(
     if other != place:
         with pytest.raises(CiphertextTampered):
             envelope.open(blob, field_aad(*other))
+
+
+@given(
+    key=keys,
+    other=keys,
+    values=st.lists(st.tuples(st.binary(max_size=64), texts, texts), min_size=1, max_size=8),
+)
+def test_seal_fields_seals_each_as_seal_field_does(
+    key: bytes, other: bytes, values: list[tuple[bytes, str, str]]
+) -> None:
+    envelopes = [Envelope(key), Envelope(other)]
+    items = [
+        (envelopes[n % 2], plaintext, "subjects", frame_value(record), field)
+        for n, (plaintext, record, field) in enumerate(values)
+    ]
+    blobs = seal_fields(items)
+    assert len({blob[1 : 1 + NONCE_BYTES] for blob in blobs}) == len(blobs)
+    for n, ((plaintext, record, field), blob) in enumerate(zip(values, blobs, strict=True)):
+        assert envelopes[n % 2].open(blob, field_aad("subjects", record, field)) == plaintext
+        with pytest.raises(CiphertextTampered):
+            envelopes[n % 2].open(blob, field_aad("subjects", record + "x", field))
+    assert seal_fields([]) == []

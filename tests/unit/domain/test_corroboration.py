@@ -21,6 +21,7 @@ from listwarden.domain.corroboration import (
     _search,
     check_nominal,
     corroboration,
+    enough_distinct_sources,
     gang_gaps,
     independent,
     lineages,
@@ -210,3 +211,22 @@ def test_without_derivation_the_one_pass_finds_what_the_search_finds(
     the general search does, item for item: repeated ids and padded references included."""
     items = [intel(i, ref, None) for i, ref in pairs]
     assert _distinct_sources(items, minimum) == _search(lineages(items), minimum)
+
+
+@given(
+    st.lists(st.sampled_from(["R1", " R1", "R1 ", "R2", "R3", "R4", " "]), max_size=6),
+    st.integers(min_value=1, max_value=4),
+)
+def test_enough_distinct_sources_answers_as_corroboration_does_without_derivation(
+    refs: list[str], minimum: int
+) -> None:
+    """The import's one-set test of a row's references says what ``corroboration`` says."""
+    items = [IntelligenceSource(str(n), ref) for n, ref in enumerate(refs)]
+    assert (
+        enough_distinct_sources(refs, minimum) == corroboration(items, minimum=minimum).corroborated
+    )
+
+
+def test_enough_distinct_sources_refuses_a_minimum_below_one() -> None:
+    with pytest.raises(ValueError, match="at least one"):
+        enough_distinct_sources(["R1"], 0)
