@@ -49,6 +49,12 @@ class UtcDateTime(TypeDecorator[datetime]):
     impl = DateTime(timezone=True)
     cache_ok = True
 
+    @property
+    def python_type(self) -> type[datetime]:
+        # TypeDecorator says ``object``; saying ``datetime`` lets the bulk insert convert a
+        # batch's repeated times once (``store/bulk.py``), as it does for plain dates.
+        return datetime
+
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
