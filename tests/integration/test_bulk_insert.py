@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
+    Dialect,
     Integer,
     LargeBinary,
     MetaData,
@@ -133,3 +134,29 @@ def test_a_widened_page_cache_is_put_back_when_the_connection_returns(database_u
     if sqlite:
         assert (during, after) == (-48 * 1024, before)
         assert before != during
+
+
+def test_a_batch_converts_its_repeated_utc_time_once(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every event of a batch is written "now": SQLite's bulk insert converts that time once."""
+    calls: list[datetime | None] = []
+    convert = UtcDateTime.process_bind_param
+
+    def counted(self: UtcDateTime, value: datetime | None, dialect: Dialect) -> datetime | None:
+        calls.append(value)
+        return convert(self, value, dialect)
+
+    monkeypatch.setattr(UtcDateTime, "process_bind_param", counted)
+    engine = make_engine(database_url)
+    table = _table()
+    table.create(engine)
+    rows = [{"id": n, **ROW, "batch": "same"} for n in range(1, 51)]
+    with engine.begin() as connection:
+        insert_rows(connection, table, rows)
+    with engine.connect() as connection:
+        stored = connection.execute(select(table.c.at).order_by(table.c.id)).scalars().all()
+    engine.dispose()
+    assert stored == [ROW["at"]] * 50
+    if engine.dialect.name == "sqlite":  # PostgreSQL keeps SQLAlchemy's own path
+        assert calls == [ROW["at"]]

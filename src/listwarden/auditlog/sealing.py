@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from listwarden.auditlog.leaf import timestamp_text
 from listwarden.auditlog.periods import PeriodLength, is_expired, key_name, period_of
 from listwarden.crypto.envelope import Envelope
-from listwarden.crypto.framing import frame
+from listwarden.crypto.framing import frame, frame_value
 from listwarden.domain.errors import CiphertextTampered, KeyUnavailable
 
 AAD_CONTEXT = "listwarden.event.justification/1"
+_FIELD = frame("justification")
 
 
 class PeriodKeys(Protocol):
@@ -32,9 +32,11 @@ class PeriodKeys(Protocol):
     def destroy_system_key(self, name: str) -> bool: ...
 
 
-@dataclass(frozen=True)
-class EventRef:
-    """What identifies an event before it has an id: the parts its justification is bound to."""
+class EventRef(NamedTuple):
+    """What identifies an event before it has an id: the parts its justification is bound to.
+
+    A named tuple, not a dataclass: every event with a justification builds one.
+    """
 
     at: datetime
     operation: str
@@ -59,6 +61,28 @@ def justification_aad(period: str, ref: EventRef) -> bytes:
     )
 
 
+def _request_head(period: str, ref: EventRef) -> bytes:
+    """The start of :func:`justification_aad`: the parts one request's events share."""
+    return frame(AAD_CONTEXT, period, timestamp_text(ref.at), ref.actor_id or "", ref.operation)
+
+
+def _event_tail(ref: EventRef) -> bytes:
+    """The rest of :func:`justification_aad` after :func:`_request_head`."""
+    return b"".join(
+        (
+            frame_value(ref.list_id or ""),
+            frame_value(ref.entry_id or ""),
+            frame_value(ref.subject_id or ""),
+            _FIELD,
+        )
+    )
+
+
+_Request = tuple[datetime, str, str | None, str, bytes, Envelope]
+"""A request's sealing state: time, operation, actor, period, the head of the associated data
+and the period's envelope."""
+
+
 class JustificationSealer:
     """Seals under the current period's key (cached) and opens under any unexpired period's."""
 
@@ -67,6 +91,7 @@ class JustificationSealer:
         self.length = length
         self.retention = retention
         self._current: tuple[str, Envelope] | None = None
+        self._request: _Request | None = None
         self._lock = threading.Lock()
 
     def _require_keys(self) -> PeriodKeys:
@@ -87,10 +112,30 @@ class JustificationSealer:
         return envelope
 
     def seal(self, text: str, ref: EventRef) -> tuple[bytes, str]:
-        """The ciphertext of ``text`` and the period whose key sealed it."""
-        period = period_of(ref.at, self.length)
-        aad = justification_aad(period, ref)
-        return self._sealing_envelope(period).seal(text.encode("utf-8"), aad), period
+        """The ciphertext of ``text`` and the period whose key sealed it.
+
+        The associated data is :func:`justification_aad`, built from the parts its request's
+        events share (time, operation, actor: one page of people shown seals as many
+        justifications) and kept from one call to the next, then each event's own parts.
+        """
+        request = self._request  # one read: another thread may replace it meanwhile
+        if request is None or (request[0], request[1], request[2]) != (
+            ref.at,
+            ref.operation,
+            ref.actor_id,
+        ):
+            period = period_of(ref.at, self.length)
+            request = (
+                ref.at,
+                ref.operation,
+                ref.actor_id,
+                period,
+                _request_head(period, ref),
+                self._sealing_envelope(period),
+            )
+            self._request = request
+        aad = request[4] + _event_tail(ref)
+        return request[5].seal(text.encode("utf-8"), aad), request[3]
 
     def is_readable(self, period: str, now: datetime) -> bool:
         """False once the period has expired: its key is, or may be, destroyed."""

@@ -32,6 +32,8 @@ EVENT_VERSION = 1
 
 _PENDING = "listwarden.log.pending_events"
 _EVENTS = cast(Table, Event.__table__)
+_CLASS_OF = {purpose.value: kind.value for purpose, kind in PURPOSE_CLASS.items()}
+"""Each purpose's class by the purpose's text: a dict lookup, not an enum lookup per event."""
 
 
 def build_event(
@@ -54,7 +56,9 @@ def build_event(
     """One event row; a justification is sealed under the period key of ``log``."""
     purpose_value = purpose.value if isinstance(purpose, Purpose) else purpose
     if purpose_class is None and purpose_value is not None:
-        purpose_class = PURPOSE_CLASS[Purpose(purpose_value)].value
+        purpose_class = _CLASS_OF.get(purpose_value)
+        if purpose_class is None:  # not a purpose: Purpose() refuses it, naming it
+            purpose_class = PURPOSE_CLASS[Purpose(purpose_value)].value
     sealed: bytes | None = None
     period: str | None = None
     if justification is not None:

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from listwarden.auditlog.checkpoint import verify_note
-from listwarden.auditlog.periods import PeriodLength
+from listwarden.auditlog.periods import PeriodLength, period_of
 from listwarden.auditlog.sealing import EventRef, JustificationSealer
 from listwarden.auditlog.signer import (
     LogSigner,
@@ -74,6 +74,35 @@ def test_a_sealed_justification_moved_to_another_event_does_not_open(moved: Even
     sealed, period = sealer(keys).seal("briefing for a named person", REF)
     with pytest.raises(CiphertextTampered, match="moved between events"):
         sealer(keys).opener(AT).open(sealed, period, moved)
+
+
+_PARTS = st.sampled_from(["actor-1", "actor-2", "ünïcode-1"])  # None stands for ""
+_REFS = st.builds(
+    EventRef,
+    st.sampled_from([AT, AT + timedelta(microseconds=1), AT + timedelta(days=9)]),
+    st.sampled_from(["entry:consult", "entry:combine"]),
+    st.one_of(st.none(), _PARTS),
+    st.one_of(st.none(), _PARTS),
+    st.one_of(st.none(), _PARTS),
+    st.one_of(st.none(), _PARTS),
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(_REFS, min_size=1, max_size=12))
+def test_one_sealer_binds_each_of_many_events_to_its_own_parts(refs: list[EventRef]) -> None:
+    """The sealer keeps a request's shared parts between calls; each event is still bound."""
+    keys = FakeKeys()
+    one = sealer(keys)
+    sealed = [one.seal(f"reason {n}", ref) for n, ref in enumerate(refs)]
+    opener = sealer(keys).opener(AT)
+    for n, ((blob, period), ref) in enumerate(zip(sealed, refs, strict=True)):
+        assert period == ("2026-12" if ref.at.day == 1 else "2026-11")
+        assert opener.open(blob, period, ref) == f"reason {n}"
+        for other in refs:
+            if other != ref:
+                with pytest.raises(CiphertextTampered):
+                    opener.open(blob, period_of(other.at, PeriodLength.MONTH), other)
 
 
 def test_the_plaintext_is_nowhere_in_the_ciphertext() -> None:
