@@ -2,20 +2,20 @@
 
 Design. The naive matcher runs one automaton over every full name, visiting every character in
 Python's slowest kind of loop. A date of birth is a rarer anchor than a name and has few written
-shapes, so the fast pass stops only at separators beside a four-digit year that is some
-registered person's year of birth (one compiled pattern, ``dates.DateFinder``; dates of ordinary
-business never reach Python), passes over a whole ``dd/mm/yyyy`` or ``yyyy-mm-dd`` that is
-nobody's date of birth by one dict lookup (most dates in a list of other people) that also
-reads the day of one that is, parses any other date, looks the day up in a dict of the people
-born that day, glances at the line for one of their
-family names in bytes, and only then decodes and folds a window to confirm the name (the
-line, or a few lines for a record card). Deep search, which costs ten
-times as much a byte, runs where it pays: on the head of each part of a file, and around each
-place the fast pass found someone. There it adds two-digit years and spelled-out months, and the
-name sweep (``sweep.NameSweep``) for names alone and names beside a nickname or identifier.
+shapes, so the fast pass is one Hyperscan scan of the raw bytes (``dates.FastDates``) that calls
+back only at a whole date whose four-digit year is some registered person's year of birth
+(dates of ordinary business never reach Python). The date is looked up whole, by one dict
+lookup, in every shape the registered days are written in (nobody's date of birth is passed
+over, and the lookup gives the day), then the line is glanced at for the family names of the
+people born that day, in bytes, and only then is a window decoded and folded to confirm the
+name (the line, or a few lines for a record card). Deep search, which costs ten times as much a
+byte, runs where it pays: on the head of each part of a file, and around each place the fast
+pass found someone. There it adds two-digit years and spelled-out months, and the name sweep
+(``sweep.NameSweep``) for names alone and names beside a nickname or identifier.
 
 The fingerprint lives in memory only; nothing in it is written to disk. Erased people are held
-only as keyed-hash tokens (``tokens.ErasureToken``).
+only as keyed-hash tokens (``tokens.ErasureToken``); with tokens held, a date in no registered
+shape is parsed and its day checked against them.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from listwarden.dlp.dates import DateFinder, date_key, fold_bytes
+from listwarden.dlp.dates import FOLD, MONTHS, DateFinder, FastDates, date_key, fold_bytes
 from listwarden.dlp.names import (
     Entry,
     Window,
@@ -121,8 +121,12 @@ class Fingerprint:
         self._erased_dobs = frozenset(t.dob for t in live)
         self._erased_day: dict[int, bool] = {}
         self._relevant: dict[bytes, tuple[int, int, tuple[int, ...]] | None] = {}
-        # Erased people's days are hidden in tokens, so with tokens every date is parsed.
-        self._shapes = None if self._erased_dobs else _dob_shapes(self._by_dob)
+        self._fast = FastDates(first_year=dob_years[0], last_year=dob_years[1])
+        # Every way a fast form can write a registered day, to its ordinal: a whole date is
+        # looked up, never parsed. Erased people's days are hidden in tokens, so with tokens
+        # held a date found in no shape is parsed and its day checked against them.
+        self._shapes = _dob_shapes(self._by_dob, today=today)
+        self._whole: dict[bytes, tuple[int, ...]] = {}
         self.dob_years = dob_years
 
     @classmethod
@@ -174,16 +178,17 @@ class Fingerprint:
     def match(self, chunk: bytes, *, deep: bool = False, escalate: bool = True) -> ChunkMatches:
         """Find the register's people in ``chunk``: all of it deep when asked, and otherwise,
         with ``escalate``, deep around each place where the fast pass found someone."""
-        folded = fold_bytes(chunk)
         found = ChunkMatches()
         spots: list[tuple[int, int]] = []
-        self._anchor(chunk, folded, found, spots, fast=True, deep=deep)
+        windows: dict[tuple[int, int], Window] = {}
+        self._fast_pass(chunk, found, windows, spots)
         if deep:
             regions = [(0, len(chunk))]
+            self._deep_pass(chunk, found, windows, spots)
         elif escalate and any(who != _CHECKED for _, who in spots):
             regions = _regions(spots, len(chunk))
             for low, high in regions:
-                self._anchor(chunk[low:high], folded[low:high], found, [], fast=False, deep=True)
+                self._deep_pass(chunk[low:high], found, {}, [])
         else:
             regions = []
         found.regions = regions
@@ -195,58 +200,57 @@ class Fingerprint:
                 found.add(index, kinds)
         return found
 
-    def _anchor(
+    def _fast_pass(
         self,
         chunk: bytes,
-        folded: bytes,
         found: ChunkMatches,
+        windows: dict[tuple[int, int], Window],
         spots: list[tuple[int, int]],
-        *,
-        fast: bool,
-        deep: bool,
     ) -> None:
-        """Confirm the people born on each date in the chunk by their name around the date."""
-        windows: dict[tuple[int, int], Window] = {}
-        finder, relevant, size = self._finder, self._relevant, len(folded)
-        for pattern in (finder.fast,) * fast + (finder.deep,) * deep:
-            shapes = self._shapes if pattern is finder.fast else None
-            for match in pattern.finditer(folded):
-                slash = match.start()
-                if shapes is not None:
-                    # The two commonest shapes, dd/mm/yyyy and yyyy/mm/dd, are looked up
-                    # whole, never parsed: a date nobody was born on is passed over.
-                    if slash >= 5 and folded[slash - 3] == _SLASH:
-                        low, high, digits = slash - 5, slash + 5, _DMY_DIGITS
-                    elif slash >= 4 and slash + 3 < size and folded[slash + 3] == _SLASH:
-                        low, high, digits = slash - 4, slash + 6, _YMD_DIGITS
-                    else:
-                        low = high = 0
-                    if (
-                        high
-                        and high <= size
-                        and (low == 0 or folded[low - 1] not in _DIGITS)
-                        and (high == size or folded[high] not in _DIGITS)
-                        and folded[low:high].translate(_DIGIT_MASK) == digits
-                    ):
-                        ordinal = shapes.get(folded[low:high])
-                        if ordinal is not None:
-                            self._check(chunk, folded, low, high, (ordinal,), found, windows, spots)
-                        continue
-                key = date_key(folded, slash)
-                date_at = relevant.get(key, _UNSEEN)
-                if date_at is _UNSEEN:
-                    date_at = self._relevant_date(finder.parse_at(folded, slash))
-                    if len(relevant) > 200_000:
-                        relevant.clear()
-                    relevant[key] = date_at
-                if date_at is not None:
-                    start, end, ordinals = date_at
-                    self._check(
-                        chunk, folded, slash + start, slash + end, ordinals, found, windows, spots
+        """Confirm the people born on each whole date of the fast forms (one Hyperscan pass)."""
+        shapes, tokens = self._shapes, bool(self._erased_dobs)
+        for start, end in self._fast.find(chunk):
+            whole = chunk[start:end].translate(FOLD)
+            ordinal = shapes.get(whole)
+            if ordinal is not None:
+                self._check(chunk, start, end, (ordinal,), found, windows, spots)
+            elif tokens:
+                ordinals = self._whole.get(whole)
+                if ordinals is None:
+                    ordinals = tuple(
+                        o for o in self._finder.readings_of(whole) if self._is_erased_day(o)
                     )
-        if deep:
-            for start, end, ordinals in finder.find_spelled(folded):
-                self._check(chunk, folded, start, end, ordinals, found, windows, spots)
+                    if len(self._whole) > 200_000:
+                        self._whole.clear()
+                    self._whole[whole] = ordinals
+                if ordinals:
+                    self._check(chunk, start, end, ordinals, found, windows, spots)
+
+    def _deep_pass(
+        self,
+        chunk: bytes,
+        found: ChunkMatches,
+        windows: dict[tuple[int, int], Window],
+        spots: list[tuple[int, int]],
+    ) -> None:
+        """Confirm the people born on each date of the deep forms: two-digit years and months
+        spelled out, which cost more a byte to find (on the folded copy, by ``re``)."""
+        folded = fold_bytes(chunk)
+        finder, relevant = self._finder, self._relevant
+        for match in finder.deep.finditer(folded):
+            slash = match.start()
+            key = date_key(folded, slash)
+            date_at = relevant.get(key, _UNSEEN)
+            if date_at is _UNSEEN:
+                date_at = self._relevant_date(finder.parse_at(folded, slash))
+                if len(relevant) > 200_000:
+                    relevant.clear()
+                relevant[key] = date_at
+            if date_at is not None:
+                start, end, ordinals = date_at
+                self._check(chunk, slash + start, slash + end, ordinals, found, windows, spots)
+        for start, end, ordinals in finder.find_spelled(folded):
+            self._check(chunk, start, end, ordinals, found, windows, spots)
 
     def _relevant_date(
         self, parsed: tuple[int, int, tuple[int, ...]]
@@ -263,7 +267,6 @@ class Fingerprint:
     def _check(
         self,
         chunk: bytes,
-        folded: bytes,
         start: int,
         end: int,
         ordinals: tuple[int, ...],
@@ -286,7 +289,7 @@ class Fingerprint:
                 first, last = _card_bounds(chunk, first, start, end, last)
             window = windows.get((first, last))
             if window is None:
-                if not erased and not _may_hold(self._dob_keys[ordinal], folded[first:last]):
+                if not erased and not _may_hold(self._dob_keys[ordinal], chunk[first:last]):
                     continue
                 window = Window(decode_window(chunk[first:last]))
                 windows[(first, last)] = window
@@ -336,24 +339,30 @@ class Fingerprint:
         return hits
 
 
-_SLASH = ord("/")
-_DIGITS = frozenset(b"0123456789")
-_DIGIT_MASK = bytes(48 if 48 <= b <= 57 else b for b in range(256))  # every digit reads as 0
-_DMY_DIGITS, _YMD_DIGITS = b"00/00/0000", b"0000/00/00"
-
-
-def _dob_shapes(by_dob: Iterable[int]) -> dict[bytes, int]:
-    """Every registered date of birth as folded ``dd/mm/yyyy`` (and ``mm/dd/yyyy`` where only
-    the American reading can be meant, the day being past 12) and ``yyyy/mm/dd``, each to its
-    day ordinal: the one reading the parser would give that text."""
+def _dob_shapes(by_dob: Iterable[int], *, today: date) -> dict[bytes, int]:
+    """Every way the fast forms write a registered date of birth, folded, to its day ordinal:
+    the one reading the parser gives that text. Day and month with or without a leading zero,
+    the month also by a name of three or four letters; ``d/m/yyyy`` and ``yyyy/m/d``, and
+    ``m/d/yyyy`` where only the American reading can be meant (the day past 12)."""
+    names: dict[int, list[str]] = defaultdict(list)
+    for name, number in MONTHS.items():
+        if 3 <= len(name) <= 4:
+            names[number].append(name)
     shapes: dict[bytes, int] = {}
     for ordinal in by_dob:
         day = date.fromordinal(ordinal)
+        if day > today:
+            continue  # the parser reads no date after today
         d, m, y = day.day, day.month, day.year
-        shapes[f"{d:02d}/{m:02d}/{y}".encode()] = ordinal
-        shapes[f"{y}/{m:02d}/{d:02d}".encode()] = ordinal
-        if d > 12:
-            shapes[f"{m:02d}/{d:02d}/{y}".encode()] = ordinal
+        days = {str(d), f"{d:02d}"}
+        numbers = {str(m), f"{m:02d}"}
+        for dd in days:
+            for mm in [*numbers, *names[m]]:
+                shapes[f"{dd}/{mm}/{y}".encode()] = ordinal
+                shapes[f"{y}/{mm}/{dd}".encode()] = ordinal
+            if d > 12:
+                for mm in numbers:
+                    shapes[f"{mm}/{dd}/{y}".encode()] = ordinal
     return shapes
 
 
@@ -391,9 +400,10 @@ def _may_hold(keys: frozenset[bytes], line: bytes) -> bool:
     """A cheap look before any decoding: is a candidate's family name or nickname in the line?"""
     if not line.isascii():
         return True  # accents and other scripts are folded only by the full window
+    words = line.translate(_WORDS)
     if len(keys) <= 8:
-        return any(key in line for key in keys)
-    return not keys.isdisjoint(line.translate(_WORDS).split())
+        return any(key in words for key in keys)
+    return not keys.isdisjoint(words.split())
 
 
 def _is_card_field(chunk: bytes, first: int, start: int, end: int, last: int) -> bool:
