@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import date, timedelta
-from typing import cast
 
 import hyperscan
 
@@ -115,16 +114,6 @@ def date_key(folded: bytes, slash: int) -> bytes:
     return folded[max(0, slash - before) : slash + 6]
 
 
-def _keep_whole(_pattern: int, start: int, end: int, _flags: int, context: object) -> None:
-    """Hyperscan's callback: keep a date not preceded by a digit, without the byte after it."""
-    data, hits = cast("tuple[bytes, list[tuple[int, int]]]", context)
-    if start and 48 <= data[start - 1] <= 57:
-        return
-    if not 48 <= data[end - 1] <= 57:
-        end -= 1  # the pattern took the byte after the date to see that it was no digit
-    hits.append((start, end))
-
-
 class FastDates:
     """Whole dates with a four-digit year of birth (the fast forms), in raw bytes, by one
     Hyperscan pass: ``d/m/yyyy``, ``dd-Mon-yyyy``, ``yyyy-mm-dd`` with any of ``/ . -``.
@@ -157,10 +146,17 @@ class FastDates:
     def find(self, data: bytes) -> list[tuple[int, int]]:
         """``(start, end)`` of each whole date of the fast forms in ``data``, in order of end."""
         hits: list[tuple[int, int]] = []
+        keep = hits.append
+
+        def whole(_pattern: int, start: int, end: int, _flags: int, _context: object) -> None:
+            # Hyperscan has no look-behind: a date preceded by a digit is dropped here.
+            if start and 48 <= data[start - 1] <= 57:
+                return
+            # The pattern took the byte after the date, to see that it was no digit.
+            keep((start, end if 48 <= data[end - 1] <= 57 else end - 1))
+
         if data:
-            self._database.scan(
-                data, match_event_handler=_keep_whole, context=(data, hits), scratch=self._scratch
-            )
+            self._database.scan(data, match_event_handler=whole, scratch=self._scratch)
         return hits
 
 

@@ -208,11 +208,31 @@ class Fingerprint:
         spots: list[tuple[int, int]],
     ) -> None:
         """Confirm the people born on each whole date of the fast forms (one Hyperscan pass)."""
-        shapes, tokens = self._shapes, bool(self._erased_dobs)
+        shapes, tokens, keys, size = (
+            self._shapes,
+            bool(self._erased_dobs),
+            self._dob_keys,
+            len(chunk),
+        )
         for start, end in self._fast.find(chunk):
             whole = chunk[start:end].translate(FOLD)
             ordinal = shapes.get(whole)
             if ordinal is not None:
+                if not tokens:
+                    # The commonest case, in a list of other people, inline: nobody born that
+                    # day is named on the date's line (a record card's field is left to _check).
+                    low = start - _LINE_REACH if start > _LINE_REACH else 0
+                    first = chunk.rfind(b"\n", low, start) + 1 or low
+                    last = chunk.find(b"\n", end, end + _LINE_REACH)
+                    if last == -1:
+                        last = min(size, end + _LINE_REACH)
+                    if not _is_card_field(chunk, first, start, end, last):
+                        line = chunk[first:last]
+                        if line.isascii() and keys[ordinal].isdisjoint(
+                            line.translate(_WORDS).split()
+                        ):
+                            spots.append((start, _CHECKED))
+                            continue
                 self._check(chunk, start, end, (ordinal,), found, windows, spots)
             elif tokens:
                 ordinals = self._whole.get(whole)
@@ -289,7 +309,8 @@ class Fingerprint:
                 first, last = _card_bounds(chunk, first, start, end, last)
             window = windows.get((first, last))
             if window is None:
-                if not erased and not _may_hold(self._dob_keys[ordinal], chunk[first:last]):
+                line = chunk[first:last]
+                if candidates is not None and not erased and not self._may_name(candidates, line):
                     continue
                 window = Window(decode_window(chunk[first:last]))
                 windows[(first, last)] = window
@@ -299,6 +320,22 @@ class Fingerprint:
                 tokens = self._erased_in(window, date.fromordinal(ordinal))
                 found.erased.update(tokens)
                 spots.extend((start, -1 - n) for n, _ in enumerate(tokens))
+
+    def _may_name(self, candidates: dict[str, list[int]], line: bytes) -> bool:
+        """A cheap look before any decoding: does the line hold the family name (or nickname)
+        of someone born that day, with their given name, its initial or their nickname? Only
+        what ``Window.has_name`` and ``has_nickname`` need of the words, never more."""
+        if not line.isascii():
+            return True  # accents and other scripts are folded only by the full window
+        words = set(line.translate(_WORDS).decode().split())
+        for key in candidates.keys() & words:
+            for index in candidates[key]:
+                entry = self._entries[index]
+                if entry.given and (entry.given[0] in words or entry.given[0][0] in words):
+                    return True
+                if any(words.issuperset(nickname) for nickname in entry.nicknames):
+                    return True
+        return False
 
     def _confirm(
         self, candidates: dict[str, list[int]], window: Window, found: ChunkMatches
@@ -394,16 +431,6 @@ def _regions(spots: list[tuple[int, int]], size: int) -> list[tuple[int, int]]:
         else:
             regions.append((low, high))
     return regions
-
-
-def _may_hold(keys: frozenset[bytes], line: bytes) -> bool:
-    """A cheap look before any decoding: is a candidate's family name or nickname in the line?"""
-    if not line.isascii():
-        return True  # accents and other scripts are folded only by the full window
-    words = line.translate(_WORDS)
-    if len(keys) <= 8:
-        return any(key in words for key in keys)
-    return not keys.isdisjoint(words.split())
 
 
 def _is_card_field(chunk: bytes, first: int, start: int, end: int, last: int) -> bool:
