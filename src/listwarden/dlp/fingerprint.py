@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -81,6 +81,11 @@ class ChunkMatches:
     ambiguous: int = 0
     deep_bytes: int = 0  # how much of the chunk was searched deep
     regions: list[tuple[int, int]] = field(default_factory=list)  # the stretches searched deep
+    # Lines with the family name and date of birth of someone registered but not their given
+    # name: how often chance pairs a registered name with a date in this text.
+    near_misses: int = 0
+    lone: set[int] = field(default_factory=set)  # matched alone among others' dates of birth
+    clustered: set[int] = field(default_factory=set)  # matched beside other people matched
 
     def add(self, index: int, kinds: set[str]) -> None:
         self.people.setdefault(index, set()).update(kinds)
@@ -113,6 +118,11 @@ class Fingerprint:
             day: frozenset(k.encode() for k in people) for day, people in by_dob.items()
         }
         self._sweep = NameSweep(entries)
+        given = Counter(entry.given[0] for entry in entries)
+        total = sum(given.values())
+        # The chance that two people on the register share a first given name: how often a
+        # near miss (family name and date of birth) would, by chance alone, be a whole match.
+        self.given_chance = sum(n * n for n in given.values()) / total**2 if total else 0.0
         live = [t for t in erased if not token_expired(t.created, today)]
         if live and key is None:
             raise ValueError("erasure tokens need the scanner key to be checked")
@@ -188,10 +198,13 @@ class Fingerprint:
         elif escalate and any(who != _CHECKED for _, who in spots):
             regions = _regions(spots, len(chunk))
             for low, high in regions:
-                self._deep_pass(chunk[low:high], found, {}, [])
+                near: list[tuple[int, int]] = []
+                self._deep_pass(chunk[low:high], found, {}, near)
+                spots.extend((spot + low, who) for spot, who in near)
         else:
             regions = []
         found.regions = regions
+        _lone_or_clustered(spots, len(chunk), found)
         for low, high in regions:
             people, ambiguous = self._sweep.sweep(chunk[low:high])
             found.ambiguous += ambiguous
@@ -309,9 +322,11 @@ class Fingerprint:
                 first, last = _card_bounds(chunk, first, start, end, last)
             window = windows.get((first, last))
             if window is None:
-                line = chunk[first:last]
-                if candidates is not None and not erased and not self._may_name(candidates, line):
-                    continue
+                if candidates is not None and not erased:
+                    named = self._may_name(candidates, chunk[first:last])
+                    if not named:
+                        found.near_misses += named is False
+                        continue
                 window = Window(decode_window(chunk[first:last]))
                 windows[(first, last)] = window
             if candidates is not None:
@@ -321,14 +336,18 @@ class Fingerprint:
                 found.erased.update(tokens)
                 spots.extend((start, -1 - n) for n, _ in enumerate(tokens))
 
-    def _may_name(self, candidates: dict[str, list[int]], line: bytes) -> bool:
+    def _may_name(self, candidates: dict[str, list[int]], line: bytes) -> bool | None:
         """A cheap look before any decoding: does the line hold the family name (or nickname)
         of someone born that day, with their given name, its initial or their nickname? Only
-        what ``Window.has_name`` and ``has_nickname`` need of the words, never more."""
+        what ``Window.has_name`` and ``has_nickname`` need of the words, never more. False
+        for a near miss (the family name without the rest), None for no name at all."""
         if not line.isascii():
             return True  # accents and other scripts are folded only by the full window
         words = set(line.translate(_WORDS).decode().split())
-        for key in candidates.keys() & words:
+        keys = candidates.keys() & words
+        if not keys:
+            return None
+        for key in keys:
             for index in candidates[key]:
                 entry = self._entries[index]
                 if entry.given and (entry.given[0] in words or entry.given[0][0] in words):
@@ -342,7 +361,8 @@ class Fingerprint:
     ) -> list[int]:
         """The candidates named in the window (added to ``found`` with their evidence)."""
         named_here: list[int] = []
-        for token in candidates.keys() & window.tokens:
+        keys = candidates.keys() & window.tokens
+        for token in keys:
             for index in candidates[token]:
                 entry = self._entries[index]
                 named = window.has_name(entry)
@@ -352,6 +372,7 @@ class Fingerprint:
                         kinds.add("name")
                     found.add(index, kinds)
                     named_here.append(index)
+        found.near_misses += bool(keys) and not named_here
         return named_here
 
     def _is_erased_day(self, ordinal: int) -> bool:
@@ -403,12 +424,9 @@ def _dob_shapes(by_dob: Iterable[int], *, today: date) -> dict[bytes, int]:
     return shapes
 
 
-def _regions(spots: list[tuple[int, int]], size: int) -> list[tuple[int, int]]:
-    """Stretches within ``_ESCALATION_REACH`` of matches, merged where they meet. Where one
-    person alone was matched among many other dates of birth (a long list of other people,
-    where a lone match is most often a namesake born the same day), only the few lines
-    around the match are searched deep: enough for a short list hidden there."""
-    checked = sorted(spot for spot, who in spots if who == _CHECKED)
+def _groups(spots: list[tuple[int, int]], size: int) -> list[tuple[int, int, set[int], list[int]]]:
+    """The matches, grouped where their stretches of ``_ESCALATION_REACH`` either side meet:
+    each group's bounds, the people in it and where they were matched."""
     merged: list[tuple[int, int, set[int], list[int]]] = []
     for spot, who in sorted(s for s in spots if s[1] != _CHECKED):
         low, high = max(0, spot - _ESCALATION_REACH), min(size, spot + _ESCALATION_REACH)
@@ -418,8 +436,17 @@ def _regions(spots: list[tuple[int, int]], size: int) -> list[tuple[int, int]]:
             merged[-1] = (merged[-1][0], high, merged[-1][2], merged[-1][3])
         else:
             merged.append((low, high, {who}, [spot]))
+    return merged
+
+
+def _regions(spots: list[tuple[int, int]], size: int) -> list[tuple[int, int]]:
+    """Stretches within ``_ESCALATION_REACH`` of matches, merged where they meet. Where one
+    person alone was matched among many other dates of birth (a long list of other people,
+    where a lone match is most often a namesake born the same day), only the few lines
+    around the match are searched deep: enough for a short list hidden there."""
+    checked = sorted(spot for spot, who in spots if who == _CHECKED)
     regions: list[tuple[int, int]] = []
-    for low, high, people, at in merged:
+    for low, high, people, at in _groups(spots, size):
         lone = len(people) == 1 and min(people) >= 0
         if lone and bisect_right(checked, high) - bisect_left(checked, low) > _LONE_AMONG:
             for spot in at:
@@ -431,6 +458,20 @@ def _regions(spots: list[tuple[int, int]], size: int) -> list[tuple[int, int]]:
         else:
             regions.append((low, high))
     return regions
+
+
+def _lone_or_clustered(spots: list[tuple[int, int]], size: int, found: ChunkMatches) -> None:
+    """Sort the people matched into ``found.lone`` (alone among more than ``_LONE_AMONG``
+    other dates of birth within ``_ESCALATION_REACH``: a row in someone else's long list, where
+    a namesake born the same day is likeliest) and ``found.clustered`` (beside others
+    matched, as an informal list has them)."""
+    checked = sorted(spot for spot, who in spots if who == _CHECKED)
+    for low, high, people, _at in _groups(spots, size):
+        among = bisect_right(checked, high) - bisect_left(checked, low)
+        if len(people) == 1 and min(people) >= 0 and among > _LONE_AMONG:
+            found.lone.update(people)
+        else:
+            found.clustered.update(who for who in people if who >= 0)
 
 
 def _is_card_field(chunk: bytes, first: int, start: int, end: int, last: int) -> bool:
