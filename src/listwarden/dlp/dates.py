@@ -15,6 +15,8 @@ import re
 from collections.abc import Iterator
 from datetime import date, timedelta
 
+import hyperscan
+
 MONTHS: dict[str, int] = {}
 for _number, _name in enumerate(
     (
@@ -112,6 +114,52 @@ def date_key(folded: bytes, slash: int) -> bytes:
     return folded[max(0, slash - before) : slash + 6]
 
 
+class FastDates:
+    """Whole dates with a four-digit year of birth (the fast forms), in raw bytes, by one
+    Hyperscan pass: ``d/m/yyyy``, ``dd-Mon-yyyy``, ``yyyy-mm-dd`` with any of ``/ . -``.
+
+    Hyperscan runs its automaton in C and calls back only where a date in the years of birth
+    ends, so the dates of ordinary business, and text with no dates at all, cost no Python
+    (a tenth of the folded copy and ``re`` pass it replaces). Hyperscan has no look-behind:
+    the callback drops a date preceded by a digit, and the pattern takes the byte after the
+    date (or the end of the data) to refuse one followed by a digit. Not thread-safe: each
+    matcher holds its own scratch space.
+    """
+
+    def __init__(self, *, first_year: int, last_year: int) -> None:
+        year = years_regex(first_year, last_year).encode()
+        separator, middle = rb"[/.\-]", rb"(?:[0-9]{1,2}|[a-z]{3,4})"
+        after = rb"(?:[^0-9]|\z)"
+        expressions = [
+            rb"[0-9]{1,2}" + separator + middle + separator + year + after,
+            year + separator + middle + separator + rb"[0-9]{1,2}" + after,
+        ]
+        self._database = hyperscan.Database()
+        self._database.compile(
+            expressions=expressions,
+            ids=[0, 1],
+            elements=len(expressions),
+            flags=hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SOM_LEFTMOST,
+        )
+        self._scratch = hyperscan.Scratch(self._database)
+
+    def find(self, data: bytes) -> list[tuple[int, int]]:
+        """``(start, end)`` of each whole date of the fast forms in ``data``, in order of end."""
+        hits: list[tuple[int, int]] = []
+        keep = hits.append
+
+        def whole(_pattern: int, start: int, end: int, _flags: int, _context: object) -> None:
+            # Hyperscan has no look-behind: a date preceded by a digit is dropped here.
+            if start and 48 <= data[start - 1] <= 57:
+                return
+            # The pattern took the byte after the date, to see that it was no digit.
+            keep((start, end if 48 <= data[end - 1] <= 57 else end - 1))
+
+        if data:
+            self._database.scan(data, match_event_handler=whole, scratch=self._scratch)
+        return hits
+
+
 class DateFinder:
     """Finds written dates whose year lies in a range, giving their offsets and day ordinals.
 
@@ -182,21 +230,29 @@ class DateFinder:
         for shape in _SLASHED.finditer(context):
             if not shape.start() <= at < shape.end():
                 continue
-            first, middle, last = shape.groups()
-            if len(first) == 4:  # yyyy/m/d
-                if len(last) > 2:
-                    break
-                return (
-                    shape.start(),
-                    shape.end(),
-                    self._readings(int(first), middle, last, iso=True),
-                )
-            if len(first) > 2 or len(last) == 3:
+            readings = self._shape_readings(shape)
+            if readings is None:
                 break
-            years = (int(last),) if len(last) == 4 else (1900 + int(last), 2000 + int(last))
-            readings = {r for y in years for r in self._readings(y, middle, first, iso=False)}
-            return shape.start(), shape.end(), tuple(sorted(readings))
+            return shape.start(), shape.end(), readings
         return 0, 0, ()
+
+    def readings_of(self, whole: bytes) -> tuple[int, ...]:
+        """The readings (day ordinals) of one whole folded date such as ``12/03/1990``."""
+        shape = _SLASHED.fullmatch(whole)
+        return (self._shape_readings(shape) or ()) if shape is not None else ()
+
+    def _shape_readings(self, shape: re.Match[bytes]) -> tuple[int, ...] | None:
+        """The readings of a date's three parts; None when they cannot be a date at all."""
+        first, middle, last = shape.groups()
+        if len(first) == 4:  # yyyy/m/d
+            if len(last) > 2:
+                return None
+            return self._readings(int(first), middle, last, iso=True)
+        if len(first) > 2 or len(last) == 3:
+            return None
+        years = (int(last),) if len(last) == 4 else (1900 + int(last), 2000 + int(last))
+        readings = {r for y in years for r in self._readings(y, middle, first, iso=False)}
+        return tuple(sorted(readings))
 
     def find_spelled(self, folded: bytes) -> Iterator[tuple[int, int, tuple[int, ...]]]:
         """Dates with the month spelled out (``3 Feb 1999``, ``February 3, 1999``)."""
@@ -227,7 +283,8 @@ class DateFinder:
             return ()
         if month_text.isalpha():
             month = MONTHS.get(month_text.decode())
-            return (self._ordinal(year, month, int(day_text)),) if month else ()
+            reading = self._ordinal(year, month, int(day_text)) if month else 0
+            return (reading,) if reading else ()
         if not (month_text.isdigit() and day_text.isdigit()):
             return ()
         month, day = int(month_text), int(day_text)

@@ -2,32 +2,32 @@
 
 Design. The naive matcher runs one automaton over every full name, visiting every character in
 Python's slowest kind of loop. A date of birth is a rarer anchor than a name and has few written
-shapes, so the fast pass stops only at separators beside a four-digit year that is some
-registered person's year of birth (one compiled pattern, ``dates.DateFinder``; dates of ordinary
-business never reach Python), passes over a whole ``dd/mm/yyyy`` or ``yyyy-mm-dd`` that is
-nobody's date of birth by one dict lookup (most dates in a list of other people) that also
-reads the day of one that is, parses any other date, looks the day up in a dict of the people
-born that day, glances at the line for one of their
-family names in bytes, and only then decodes and folds a window to confirm the name (the
-line, or a few lines for a record card). Deep search, which costs ten
-times as much a byte, runs where it pays: on the head of each part of a file, and around each
-place the fast pass found someone. There it adds two-digit years and spelled-out months, and the
-name sweep (``sweep.NameSweep``) for names alone and names beside a nickname or identifier.
+shapes, so the fast pass is one Hyperscan scan of the raw bytes (``dates.FastDates``) that calls
+back only at a whole date whose four-digit year is some registered person's year of birth
+(dates of ordinary business never reach Python). The date is looked up whole, by one dict
+lookup, in every shape the registered days are written in (nobody's date of birth is passed
+over, and the lookup gives the day), then the line is glanced at for the family names of the
+people born that day, in bytes, and only then is a window decoded and folded to confirm the
+name (the line, or a few lines for a record card). Deep search, which costs ten times as much a
+byte, runs where it pays: on the head of each part of a file, and around each place the fast
+pass found someone. There it adds two-digit years and spelled-out months, and the name sweep
+(``sweep.NameSweep``) for names alone and names beside a nickname or identifier.
 
 The fingerprint lives in memory only; nothing in it is written to disk. Erased people are held
-only as keyed-hash tokens (``tokens.ErasureToken``).
+only as keyed-hash tokens (``tokens.ErasureToken``); with tokens held, a date in no registered
+shape is parsed and its day checked against them.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from listwarden.dlp.dates import DateFinder, date_key, fold_bytes
+from listwarden.dlp.dates import FOLD, MONTHS, DateFinder, FastDates, date_key, fold_bytes
 from listwarden.dlp.names import (
     Entry,
     Window,
@@ -81,6 +81,11 @@ class ChunkMatches:
     ambiguous: int = 0
     deep_bytes: int = 0  # how much of the chunk was searched deep
     regions: list[tuple[int, int]] = field(default_factory=list)  # the stretches searched deep
+    # Lines with the family name and date of birth of someone registered but not their given
+    # name: how often chance pairs a registered name with a date in this text.
+    near_misses: int = 0
+    lone: set[int] = field(default_factory=set)  # matched alone among others' dates of birth
+    clustered: set[int] = field(default_factory=set)  # matched beside other people matched
 
     def add(self, index: int, kinds: set[str]) -> None:
         self.people.setdefault(index, set()).update(kinds)
@@ -113,6 +118,11 @@ class Fingerprint:
             day: frozenset(k.encode() for k in people) for day, people in by_dob.items()
         }
         self._sweep = NameSweep(entries)
+        given = Counter(entry.given[0] for entry in entries)
+        total = sum(given.values())
+        # The chance that two people on the register share a first given name: how often a
+        # near miss (family name and date of birth) would, by chance alone, be a whole match.
+        self.given_chance = sum(n * n for n in given.values()) / total**2 if total else 0.0
         live = [t for t in erased if not token_expired(t.created, today)]
         if live and key is None:
             raise ValueError("erasure tokens need the scanner key to be checked")
@@ -121,8 +131,12 @@ class Fingerprint:
         self._erased_dobs = frozenset(t.dob for t in live)
         self._erased_day: dict[int, bool] = {}
         self._relevant: dict[bytes, tuple[int, int, tuple[int, ...]] | None] = {}
-        # Erased people's days are hidden in tokens, so with tokens every date is parsed.
-        self._shapes = None if self._erased_dobs else _dob_shapes(self._by_dob)
+        self._fast = FastDates(first_year=dob_years[0], last_year=dob_years[1])
+        # Every way a fast form can write a registered day, to its ordinal: a whole date is
+        # looked up, never parsed. Erased people's days are hidden in tokens, so with tokens
+        # held a date found in no shape is parsed and its day checked against them.
+        self._shapes = _dob_shapes(self._by_dob, today=today)
+        self._whole: dict[bytes, tuple[int, ...]] = {}
         self.dob_years = dob_years
 
     @classmethod
@@ -174,19 +188,23 @@ class Fingerprint:
     def match(self, chunk: bytes, *, deep: bool = False, escalate: bool = True) -> ChunkMatches:
         """Find the register's people in ``chunk``: all of it deep when asked, and otherwise,
         with ``escalate``, deep around each place where the fast pass found someone."""
-        folded = fold_bytes(chunk)
         found = ChunkMatches()
         spots: list[tuple[int, int]] = []
-        self._anchor(chunk, folded, found, spots, fast=True, deep=deep)
+        windows: dict[tuple[int, int], Window] = {}
+        self._fast_pass(chunk, found, windows, spots)
         if deep:
             regions = [(0, len(chunk))]
+            self._deep_pass(chunk, found, windows, spots)
         elif escalate and any(who != _CHECKED for _, who in spots):
             regions = _regions(spots, len(chunk))
             for low, high in regions:
-                self._anchor(chunk[low:high], folded[low:high], found, [], fast=False, deep=True)
+                near: list[tuple[int, int]] = []
+                self._deep_pass(chunk[low:high], found, {}, near)
+                spots.extend((spot + low, who) for spot, who in near)
         else:
             regions = []
         found.regions = regions
+        _lone_or_clustered(spots, len(chunk), found)
         for low, high in regions:
             people, ambiguous = self._sweep.sweep(chunk[low:high])
             found.ambiguous += ambiguous
@@ -195,58 +213,77 @@ class Fingerprint:
                 found.add(index, kinds)
         return found
 
-    def _anchor(
+    def _fast_pass(
         self,
         chunk: bytes,
-        folded: bytes,
         found: ChunkMatches,
+        windows: dict[tuple[int, int], Window],
         spots: list[tuple[int, int]],
-        *,
-        fast: bool,
-        deep: bool,
     ) -> None:
-        """Confirm the people born on each date in the chunk by their name around the date."""
-        windows: dict[tuple[int, int], Window] = {}
-        finder, relevant, size = self._finder, self._relevant, len(folded)
-        for pattern in (finder.fast,) * fast + (finder.deep,) * deep:
-            shapes = self._shapes if pattern is finder.fast else None
-            for match in pattern.finditer(folded):
-                slash = match.start()
-                if shapes is not None:
-                    # The two commonest shapes, dd/mm/yyyy and yyyy/mm/dd, are looked up
-                    # whole, never parsed: a date nobody was born on is passed over.
-                    if slash >= 5 and folded[slash - 3] == _SLASH:
-                        low, high, digits = slash - 5, slash + 5, _DMY_DIGITS
-                    elif slash >= 4 and slash + 3 < size and folded[slash + 3] == _SLASH:
-                        low, high, digits = slash - 4, slash + 6, _YMD_DIGITS
-                    else:
-                        low = high = 0
-                    if (
-                        high
-                        and high <= size
-                        and (low == 0 or folded[low - 1] not in _DIGITS)
-                        and (high == size or folded[high] not in _DIGITS)
-                        and folded[low:high].translate(_DIGIT_MASK) == digits
-                    ):
-                        ordinal = shapes.get(folded[low:high])
-                        if ordinal is not None:
-                            self._check(chunk, folded, low, high, (ordinal,), found, windows, spots)
-                        continue
-                key = date_key(folded, slash)
-                date_at = relevant.get(key, _UNSEEN)
-                if date_at is _UNSEEN:
-                    date_at = self._relevant_date(finder.parse_at(folded, slash))
-                    if len(relevant) > 200_000:
-                        relevant.clear()
-                    relevant[key] = date_at
-                if date_at is not None:
-                    start, end, ordinals = date_at
-                    self._check(
-                        chunk, folded, slash + start, slash + end, ordinals, found, windows, spots
+        """Confirm the people born on each whole date of the fast forms (one Hyperscan pass)."""
+        shapes, tokens, keys, size = (
+            self._shapes,
+            bool(self._erased_dobs),
+            self._dob_keys,
+            len(chunk),
+        )
+        for start, end in self._fast.find(chunk):
+            whole = chunk[start:end].translate(FOLD)
+            ordinal = shapes.get(whole)
+            if ordinal is not None:
+                if not tokens:
+                    # The commonest case, in a list of other people, inline: nobody born that
+                    # day is named on the date's line (a record card's field is left to _check).
+                    low = start - _LINE_REACH if start > _LINE_REACH else 0
+                    first = chunk.rfind(b"\n", low, start) + 1 or low
+                    last = chunk.find(b"\n", end, end + _LINE_REACH)
+                    if last == -1:
+                        last = min(size, end + _LINE_REACH)
+                    if not _is_card_field(chunk, first, start, end, last):
+                        line = chunk[first:last]
+                        if line.isascii() and keys[ordinal].isdisjoint(
+                            line.translate(_WORDS).split()
+                        ):
+                            spots.append((start, _CHECKED))
+                            continue
+                self._check(chunk, start, end, (ordinal,), found, windows, spots)
+            elif tokens:
+                ordinals = self._whole.get(whole)
+                if ordinals is None:
+                    ordinals = tuple(
+                        o for o in self._finder.readings_of(whole) if self._is_erased_day(o)
                     )
-        if deep:
-            for start, end, ordinals in finder.find_spelled(folded):
-                self._check(chunk, folded, start, end, ordinals, found, windows, spots)
+                    if len(self._whole) > 200_000:
+                        self._whole.clear()
+                    self._whole[whole] = ordinals
+                if ordinals:
+                    self._check(chunk, start, end, ordinals, found, windows, spots)
+
+    def _deep_pass(
+        self,
+        chunk: bytes,
+        found: ChunkMatches,
+        windows: dict[tuple[int, int], Window],
+        spots: list[tuple[int, int]],
+    ) -> None:
+        """Confirm the people born on each date of the deep forms: two-digit years and months
+        spelled out, which cost more a byte to find (on the folded copy, by ``re``)."""
+        folded = fold_bytes(chunk)
+        finder, relevant = self._finder, self._relevant
+        for match in finder.deep.finditer(folded):
+            slash = match.start()
+            key = date_key(folded, slash)
+            date_at = relevant.get(key, _UNSEEN)
+            if date_at is _UNSEEN:
+                date_at = self._relevant_date(finder.parse_at(folded, slash))
+                if len(relevant) > 200_000:
+                    relevant.clear()
+                relevant[key] = date_at
+            if date_at is not None:
+                start, end, ordinals = date_at
+                self._check(chunk, slash + start, slash + end, ordinals, found, windows, spots)
+        for start, end, ordinals in finder.find_spelled(folded):
+            self._check(chunk, start, end, ordinals, found, windows, spots)
 
     def _relevant_date(
         self, parsed: tuple[int, int, tuple[int, ...]]
@@ -263,7 +300,6 @@ class Fingerprint:
     def _check(
         self,
         chunk: bytes,
-        folded: bytes,
         start: int,
         end: int,
         ordinals: tuple[int, ...],
@@ -286,8 +322,11 @@ class Fingerprint:
                 first, last = _card_bounds(chunk, first, start, end, last)
             window = windows.get((first, last))
             if window is None:
-                if not erased and not _may_hold(self._dob_keys[ordinal], folded[first:last]):
-                    continue
+                if candidates is not None and not erased:
+                    named = self._may_name(candidates, chunk[first:last])
+                    if not named:
+                        found.near_misses += named is False
+                        continue
                 window = Window(decode_window(chunk[first:last]))
                 windows[(first, last)] = window
             if candidates is not None:
@@ -297,12 +336,33 @@ class Fingerprint:
                 found.erased.update(tokens)
                 spots.extend((start, -1 - n) for n, _ in enumerate(tokens))
 
+    def _may_name(self, candidates: dict[str, list[int]], line: bytes) -> bool | None:
+        """A cheap look before any decoding: does the line hold the family name (or nickname)
+        of someone born that day, with their given name, its initial or their nickname? Only
+        what ``Window.has_name`` and ``has_nickname`` need of the words, never more. False
+        for a near miss (the family name without the rest), None for no name at all."""
+        if not line.isascii():
+            return True  # accents and other scripts are folded only by the full window
+        words = set(line.translate(_WORDS).decode().split())
+        keys = candidates.keys() & words
+        if not keys:
+            return None
+        for key in keys:
+            for index in candidates[key]:
+                entry = self._entries[index]
+                if entry.given and (entry.given[0] in words or entry.given[0][0] in words):
+                    return True
+                if any(words.issuperset(nickname) for nickname in entry.nicknames):
+                    return True
+        return False
+
     def _confirm(
         self, candidates: dict[str, list[int]], window: Window, found: ChunkMatches
     ) -> list[int]:
         """The candidates named in the window (added to ``found`` with their evidence)."""
         named_here: list[int] = []
-        for token in candidates.keys() & window.tokens:
+        keys = candidates.keys() & window.tokens
+        for token in keys:
             for index in candidates[token]:
                 entry = self._entries[index]
                 named = window.has_name(entry)
@@ -312,6 +372,7 @@ class Fingerprint:
                         kinds.add("name")
                     found.add(index, kinds)
                     named_here.append(index)
+        found.near_misses += bool(keys) and not named_here
         return named_here
 
     def _is_erased_day(self, ordinal: int) -> bool:
@@ -336,33 +397,36 @@ class Fingerprint:
         return hits
 
 
-_SLASH = ord("/")
-_DIGITS = frozenset(b"0123456789")
-_DIGIT_MASK = bytes(48 if 48 <= b <= 57 else b for b in range(256))  # every digit reads as 0
-_DMY_DIGITS, _YMD_DIGITS = b"00/00/0000", b"0000/00/00"
-
-
-def _dob_shapes(by_dob: Iterable[int]) -> dict[bytes, int]:
-    """Every registered date of birth as folded ``dd/mm/yyyy`` (and ``mm/dd/yyyy`` where only
-    the American reading can be meant, the day being past 12) and ``yyyy/mm/dd``, each to its
-    day ordinal: the one reading the parser would give that text."""
+def _dob_shapes(by_dob: Iterable[int], *, today: date) -> dict[bytes, int]:
+    """Every way the fast forms write a registered date of birth, folded, to its day ordinal:
+    the one reading the parser gives that text. Day and month with or without a leading zero,
+    the month also by a name of three or four letters; ``d/m/yyyy`` and ``yyyy/m/d``, and
+    ``m/d/yyyy`` where only the American reading can be meant (the day past 12)."""
+    names: dict[int, list[str]] = defaultdict(list)
+    for name, number in MONTHS.items():
+        if 3 <= len(name) <= 4:
+            names[number].append(name)
     shapes: dict[bytes, int] = {}
     for ordinal in by_dob:
         day = date.fromordinal(ordinal)
+        if day > today:
+            continue  # the parser reads no date after today
         d, m, y = day.day, day.month, day.year
-        shapes[f"{d:02d}/{m:02d}/{y}".encode()] = ordinal
-        shapes[f"{y}/{m:02d}/{d:02d}".encode()] = ordinal
-        if d > 12:
-            shapes[f"{m:02d}/{d:02d}/{y}".encode()] = ordinal
+        days = {str(d), f"{d:02d}"}
+        numbers = {str(m), f"{m:02d}"}
+        for dd in days:
+            for mm in [*numbers, *names[m]]:
+                shapes[f"{dd}/{mm}/{y}".encode()] = ordinal
+                shapes[f"{y}/{mm}/{dd}".encode()] = ordinal
+            if d > 12:
+                for mm in numbers:
+                    shapes[f"{mm}/{dd}/{y}".encode()] = ordinal
     return shapes
 
 
-def _regions(spots: list[tuple[int, int]], size: int) -> list[tuple[int, int]]:
-    """Stretches within ``_ESCALATION_REACH`` of matches, merged where they meet. Where one
-    person alone was matched among many other dates of birth (a long list of other people,
-    where a lone match is most often a namesake born the same day), only the few lines
-    around the match are searched deep: enough for a short list hidden there."""
-    checked = sorted(spot for spot, who in spots if who == _CHECKED)
+def _groups(spots: list[tuple[int, int]], size: int) -> list[tuple[int, int, set[int], list[int]]]:
+    """The matches, grouped where their stretches of ``_ESCALATION_REACH`` either side meet:
+    each group's bounds, the people in it and where they were matched."""
     merged: list[tuple[int, int, set[int], list[int]]] = []
     for spot, who in sorted(s for s in spots if s[1] != _CHECKED):
         low, high = max(0, spot - _ESCALATION_REACH), min(size, spot + _ESCALATION_REACH)
@@ -372,8 +436,17 @@ def _regions(spots: list[tuple[int, int]], size: int) -> list[tuple[int, int]]:
             merged[-1] = (merged[-1][0], high, merged[-1][2], merged[-1][3])
         else:
             merged.append((low, high, {who}, [spot]))
+    return merged
+
+
+def _regions(spots: list[tuple[int, int]], size: int) -> list[tuple[int, int]]:
+    """Stretches within ``_ESCALATION_REACH`` of matches, merged where they meet. Where one
+    person alone was matched among many other dates of birth (a long list of other people,
+    where a lone match is most often a namesake born the same day), only the few lines
+    around the match are searched deep: enough for a short list hidden there."""
+    checked = sorted(spot for spot, who in spots if who == _CHECKED)
     regions: list[tuple[int, int]] = []
-    for low, high, people, at in merged:
+    for low, high, people, at in _groups(spots, size):
         lone = len(people) == 1 and min(people) >= 0
         if lone and bisect_right(checked, high) - bisect_left(checked, low) > _LONE_AMONG:
             for spot in at:
@@ -387,13 +460,18 @@ def _regions(spots: list[tuple[int, int]], size: int) -> list[tuple[int, int]]:
     return regions
 
 
-def _may_hold(keys: frozenset[bytes], line: bytes) -> bool:
-    """A cheap look before any decoding: is a candidate's family name or nickname in the line?"""
-    if not line.isascii():
-        return True  # accents and other scripts are folded only by the full window
-    if len(keys) <= 8:
-        return any(key in line for key in keys)
-    return not keys.isdisjoint(line.translate(_WORDS).split())
+def _lone_or_clustered(spots: list[tuple[int, int]], size: int, found: ChunkMatches) -> None:
+    """Sort the people matched into ``found.lone`` (alone among more than ``_LONE_AMONG``
+    other dates of birth within ``_ESCALATION_REACH``: a row in someone else's long list, where
+    a namesake born the same day is likeliest) and ``found.clustered`` (beside others
+    matched, as an informal list has them)."""
+    checked = sorted(spot for spot, who in spots if who == _CHECKED)
+    for low, high, people, _at in _groups(spots, size):
+        among = bisect_right(checked, high) - bisect_left(checked, low)
+        if len(people) == 1 and min(people) >= 0 and among > _LONE_AMONG:
+            found.lone.update(people)
+        else:
+            found.clustered.update(who for who in people if who >= 0)
 
 
 def _is_card_field(chunk: bytes, first: int, start: int, end: int, last: int) -> bool:

@@ -73,11 +73,12 @@ class Window:
 
     __slots__ = ("_compact", "padded", "tokens", "words")
 
-    def __init__(self, text: str) -> None:
-        folded = fold_text(text)
-        self.words = folded.split()
+    def __init__(self, text: str, *, folded: bool = False) -> None:
+        """A window over ``text``; ``folded`` when it is folded already, as the name sweep's
+        text is (letters casefolded without accents, every other character a space)."""
+        self.words = (text if folded else fold_text(text)).split()
         self.tokens = frozenset(self.words)
-        self.padded = f" {folded} "
+        self.padded = f" {' '.join(self.words)} "
         self._compact: str | None = None
 
     @property

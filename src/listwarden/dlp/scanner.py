@@ -5,11 +5,21 @@ an identifier (or a nickname beside their date of birth); a name alone is weak. 
 ``informal_threshold`` or more people strongly matched (default five) is an informal list: the
 failure the Commissioner found on officers' drives (EN 50). Findings name people by subject id
 only, never by name, and report erased people by the token that matched.
+
+Chance. In a long list of other people with their dates of birth, a large register will share
+some name and date of birth with strangers. The file itself shows how often: its near misses
+(lines with the family name and date of birth of someone registered, but another given name),
+times the chance that two people share a given name, is the number of whole matches that chance
+alone would make. Where the people matched only alone among others' dates of birth (never
+beside another person matched, and with no nickname or identifier) are no more than that (within
+three standard deviations), they are reported as weak: possible namesakes, not evidence of a
+copy. People matched beside others, as an informal list has them, are never weakened.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import re
 import time
@@ -24,6 +34,7 @@ from listwarden.dlp.parts import Budget, ByteSource, Limits, ProblemKind, Read, 
 from listwarden.dlp.readers import detect_format, read_path
 
 STRONG_EVIDENCE = frozenset({"dob", "nickname", "identifier"})
+BEYOND_CHANCE = frozenset({"nickname", "identifier"})  # evidence no namesake would share
 _TAG = re.compile(rb"(?<![0-9A-Za-z])[0-9a-fA-F]{16,64}(?![0-9A-Za-z])")
 _HAS_DIGIT = re.compile(rb"[0-9]")
 _HAS_HEX_LETTER = re.compile(rb"[a-fA-F]")
@@ -238,6 +249,9 @@ class Tally:
         self.common = 0
         self.text_bytes = 0
         self.deep_bytes = 0
+        self.near_misses = 0
+        self.lone: set[int] = set()
+        self.clustered: set[int] = set()
 
     def consume(self, pieces: Read) -> None:
         for item in iter_chunks(pieces, self._options):
@@ -255,6 +269,9 @@ class Tally:
         self.text_bytes += fresh
         self.deep_bytes += min(fresh, found.deep_bytes)
         self.common += found.ambiguous
+        self.near_misses += found.near_misses
+        self.lone |= found.lone
+        self.clustered |= found.clustered
         if found.people or found.erased:
             self.parts.add(part)
             for index, kinds in found.people.items():
@@ -266,9 +283,21 @@ class Tally:
                 for low, high in found.regions or [(0, len(chunk))]:
                     self.tags.update(_tags(chunk[low:high]))
 
+    def chance_matches(self) -> set[int]:
+        """The people matched by name and date of birth alone, each alone among others' dates
+        of birth, when chance explains that many (see the module's note on chance)."""
+        lone = {
+            i for i in self.lone - self.clustered if not self.people.get(i, set()) & BEYOND_CHANCE
+        }
+        expected = self.near_misses * self._fingerprint.given_chance
+        return lone if lone and len(lone) <= expected + 3 * math.sqrt(expected) else set()
+
     def finding(self, path: str, digest: str, size: int, fmt: str) -> Finding:
         ids = self._fingerprint.subject_id
-        strong = sorted({ids(i) for i, kinds in self.people.items() if _is_strong(kinds)})
+        chance = self.chance_matches()
+        strong = sorted(
+            {ids(i) for i, kinds in self.people.items() if _is_strong(kinds) and i not in chance}
+        )
         weak = sorted({ids(i) for i in self.people} - set(strong))
         erased = tuple(sorted(self.erased))
         if strong or erased:

@@ -6,9 +6,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from listwarden.dlp.corpus import make_people, name_forms
-from listwarden.dlp.dates import written_forms
+from listwarden.dlp.dates import DateFinder, fold_bytes, written_forms
 from listwarden.dlp.fingerprint import Fingerprint, Person
 from listwarden.dlp.scanner import ScanOptions, Strength, scan_paths
 from listwarden.dlp.sweep import MAX_SAME_NAME
@@ -63,6 +65,17 @@ def test_a_name_beside_a_nickname_or_identifier_is_strong_without_a_date(
     assert {"name", "identifier"} <= _people(
         fingerprint, "O'BRIEN-MENSAH Z, PNC 04/123456X", deep=True
     )["S-1"]
+
+
+def test_the_sweep_reads_names_in_other_scripts_and_beside_any_punctuation(
+    fingerprint: Fingerprint,
+) -> None:
+    text = (
+        "Note: \u201cZO\u00cb O\u2019BRIEN-MENSAH\u201d \u2014 \u00abLil Spark\u00bb"
+        " \u2014 \u0436\u0438\u043b"
+    )
+    assert {"name", "nickname"} <= _people(fingerprint, text, deep=True)["S-1"]
+    assert _people(fingerprint, "Zoe O'Brien-Mensahova and Lil Sparkle", deep=True) == {}
 
 
 def test_a_name_alone_is_found_only_by_the_deep_sweep(fingerprint: Fingerprint) -> None:
@@ -200,3 +213,41 @@ def test_whole_dates_are_looked_up_without_parsing_and_still_found(
     matcher = Fingerprint.build([quill, *OTHERS], today=TODAY)
     people = _people(matcher, f"intel log\nVANTORROW, Quill\t{written}\tseen\n")
     assert ("S-Q" in people and "dob" in people["S-Q"]) is found
+
+
+def test_a_whole_date_at_the_very_end_of_the_text_is_found() -> None:
+    quill = Person("S-Q", "Quill", "Vantorrow", date_of_birth=date(1999, 2, 25))
+    matcher = Fingerprint.build([quill, *OTHERS], today=TODAY)
+    assert "dob" in _people(matcher, "VANTORROW, Quill, 25-FEB-1999")["S-Q"]
+    assert "dob" in _people(matcher, "VANTORROW, Quill, 1999.2.25")["S-Q"]
+
+
+_MONTH_WORDS = ("jan", "Feb", "MAR", "june", "July", "Sept", "sep", "dec", "xyz")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    first=st.integers(0, 32),
+    middle=st.one_of(st.integers(0, 13), st.sampled_from(_MONTH_WORDS)),
+    year=st.integers(1981, 2009),
+    separators=st.tuples(st.sampled_from("/.-"), st.sampled_from("/.-")),
+    padded=st.booleans(),
+    iso=st.booleans(),
+)
+def test_a_whole_date_is_looked_up_as_the_parser_would_read_it(
+    first: int, middle: int | str, year: int, separators: tuple[str, str], padded: bool, iso: bool
+) -> None:
+    """The fast pass looks whole dates up in a table of the registered days' written shapes
+    instead of parsing them: it must find exactly the day the parser reads, in every shape."""
+    day = f"{first:02d}" if padded else str(first)
+    month = middle if isinstance(middle, str) else f"{middle:02d}" if padded else str(middle)
+    before, after = separators
+    text = f"{year}{before}{month}{after}{day}" if iso else f"{day}{before}{month}{after}{year}"
+    parser = DateFinder(first_year=1900, last_year=TODAY.year, today=TODAY)
+    readings = parser.readings_of(fold_bytes(text.encode()))
+    born = date.fromordinal(readings[0]) if readings else date(1995, 5, 5)
+    quill = Person("S-Q", "Quill", "Vantorrow", date_of_birth=born)
+    matcher = Fingerprint.build([quill], today=TODAY, dob_years=(1900, TODAY.year))
+    found = matcher.match(f"VANTORROW, Quill,{text},seen\n".encode(), escalate=False)
+    named = {matcher.subject_id(i) for i, kinds in found.people.items() if "dob" in kinds}
+    assert ("S-Q" in named) is bool(readings)
