@@ -102,17 +102,20 @@ class NameSweep:
             if not named and key not in by_nick:
                 continue
             near = Window(_text(data, first - _NEAR, last + _NEAR), folded=True)
-            wide = Window(_text(data, first - _WIDE, last + _WIDE), folded=True)
             people = self._named(key, beside, near) if named else []
+            nicknamed = [i for i in by_nick.get(key, ()) if near.has_nickname(self._entries[i])]
+            if not (people or nicknamed):
+                continue
+            wide = Window(_text(data, first - _WIDE, last + _WIDE), folded=True)
             common = len(people) > MAX_SAME_NAME
             ambiguous += common
             for index in people:
                 evidence = wide.evidence(self._entries[index])
                 if evidence or not common:
                     found.setdefault(index, set()).update({"name"} | evidence)
-            for index in by_nick.get(key, ()):
+            for index in nicknamed:
                 entry = self._entries[index]
-                if near.has_nickname(entry) and wide.has_name(entry):
+                if wide.has_name(entry):
                     found.setdefault(index, set()).update({"name"} | wide.evidence(entry))
         return found, ambiguous
 
