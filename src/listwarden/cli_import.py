@@ -31,7 +31,8 @@ def import_command(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="check every row and report; write nothing")
     ] = False,
-    batch_size: Annotated[int, typer.Option(help="rows loaded per batch", min=1)] = 2500,  # BATCH_SIZE
+    # services.imports.BATCH_SIZE, not imported here: the CLI loads the services lazily.
+    batch_size: Annotated[int, typer.Option(help="rows loaded per batch", min=1)] = 2500,
     token: Annotated[
         str | None, typer.Option("--token", envvar="LISTWARDEN_TOKEN", help="your API token")
     ] = None,

@@ -450,8 +450,7 @@ def test_a_row_the_row_check_passes_passes_collection_s_own_check_to_the_same_va
             ],
         )
         collected = prepare_entry(item, register_list=register_list, uow=register.uow)
-        imported = prepare_imported(person, uow=register.uow)
-        imported.entry_id = collected.entry_id
+        imported = prepare_imported(person, uow=register.uow, entry_id=collected.entry_id)
         assert imported == collected, number
     # A planted repeat passes the row check: the import finds it by its blind index.
     assert passed == sum(1 for k in kinds if k in (None, "duplicate"))

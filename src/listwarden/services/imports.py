@@ -59,10 +59,11 @@ from listwarden.services.lists import get_list
 from listwarden.services.unit_of_work import Attempt, UnitOfWork
 from listwarden.store.bulk import insert_rows
 from listwarden.store.engine import widen_page_cache
-from listwarden.store.ids import new_id
+from listwarden.store.ids import new_id, new_ids
 from listwarden.store.tables import Entry, ImportRun, QuarantineRow, RegisterList, Subject
 
 Progress = Callable[[int, int], None]
+IMPORT_PAGE_CACHE_MIB = 256
 BATCH_SIZE = 2500
 """Rows checked and loaded at a time: each batch costs a policy decision per kind of entry, a
 key-store commit, the tally re-sealed and the blind-index lookups, whatever its size, and holds
@@ -145,10 +146,10 @@ def survey_file(reader: SheetReader, mapping: ColumnMapping) -> tuple[dict[str, 
 _IDENTITY_CODE, _SELF_DEFINED = parse_identity_code(None), parse_self_defined(None)
 
 
-def prepare_imported(person: ImportedPerson, *, uow: UnitOfWork) -> Prepared:
-    """A row the row check passed, as collection holds a person: ``RowChecker`` has applied
-    every rule ``prepare_entry`` applies (a test holds it to that), so only the blind index is
-    left to compute."""
+def prepare_imported(person: ImportedPerson, *, uow: UnitOfWork, entry_id: str) -> Prepared:
+    """A row the row check passed, as collection holds a person, to be entry ``entry_id``:
+    ``RowChecker`` has applied every rule ``prepare_entry`` applies (a test holds it to that),
+    so only the blind index is left to compute."""
     return Prepared(
         person.given_name,
         person.family_name,
@@ -164,6 +165,7 @@ def prepare_imported(person: ImportedPerson, *, uow: UnitOfWork) -> Prepared:
         iao_approval_by=person.iao_approval_by,
         safeguarding_referral=person.safeguarding_referral,
         intelligence=person.intelligence,
+        entry_id=entry_id,
     )
 
 
@@ -209,12 +211,14 @@ class _Importer:
     def sort(self, rows: Sequence[tuple[int, list[Cell]]]) -> _Batch:
         batch = _Batch()
         check = self.checker.check
+        ids = iter(new_ids(len(rows)))  # ascending, as each index takes them best
         for number, cells in rows:
             verdict = check(number, cells)
             if verdict.person is None:
                 batch.quarantine.append((number, cells, verdict.reasons))
             else:
-                batch.people.append((number, prepare_imported(verdict.person, uow=self.uow)))
+                p = prepare_imported(verdict.person, uow=self.uow, entry_id=next(ids))
+                batch.people.append((number, p))
         by_number = dict(rows)
         self._check_approvers(batch, by_number)
         self._check_duplicates(batch, by_number)
@@ -268,6 +272,7 @@ class _Importer:
                 held[subjects[subject_id]] = import_id
         bad: dict[int, Reason] = {}
         first_in_batch: dict[bytes, int] = {}
+        fresh = iter(new_ids(len(batch.people)))
         for number, p in batch.people:
             repeat = p.index in first_in_batch or p.index in self.seen
             if p.index in held:
@@ -280,7 +285,7 @@ class _Importer:
                 first_in_batch[p.index] = number
                 held_as = known.get(p.index)
                 p.new_subject = held_as is None
-                p.subject_id = held_as or new_id()
+                p.subject_id = held_as or next(fresh)
         if self.report.dry_run:
             self.seen.update(first_in_batch)
         self._reject(batch, cells, bad)
@@ -381,7 +386,9 @@ def import_file(
     with _HEAP.frozen(), context as session:
         register_list = list_open_for_collection(session, uow, list_id, purpose_value)
         if not dry_run:
-            widen_page_cache(session.connection())
+            # As the retention sweep holds: a 100,000-row import writes some 230 MiB of pages,
+            # and each person's rows land at random places in seven random-keyed indexes.
+            widen_page_cache(session.connection(), mib=IMPORT_PAGE_CACHE_MIB)
         today = uow.today()
         if not dry_run:
             report.review_due_on = today + timedelta(days=LEGACY_REVIEW_DAYS)
