@@ -552,3 +552,10 @@ def test_the_collector_is_quietened_only_while_an_import_runs(
     with pytest.raises(ListNotAuthorised):  # refused inside the transaction: put back all the same
         run_import(register, cast, draft_list(register, cast, name="Draft"), path)
     assert (gc.get_freeze_count(), gc.get_threshold()) == (0, before)
+    gc.freeze()  # frozen by someone else (a process about to fork): left frozen
+    try:
+        run_import(register, cast, matrix, write_rows(tmp_path / "c.csv", [good_row(3)]))
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold() == before
+    finally:
+        gc.unfreeze()

@@ -113,6 +113,7 @@ class _QuietCollector:
     threshold is raised to 50,000 allocations; the last import to end puts both back
     (``gc.unfreeze``), however it ends. Cyclic garbage is still collected, a little later:
     what was frozen once the import ends, what the import makes every 50,000 allocations.
+    A heap someone else froze first (a process that forks its workers) is left as they froze it.
     """
 
     YOUNG_THRESHOLD = 50_000
@@ -121,12 +122,15 @@ class _QuietCollector:
         self._lock = threading.Lock()
         self._running = 0
         self._thresholds = gc.get_threshold()
+        self._froze = False
 
     @contextmanager
     def quiet(self) -> Iterator[None]:
         with self._lock:
             if self._running == 0:
-                gc.freeze()
+                self._froze = gc.get_freeze_count() == 0
+                if self._froze:
+                    gc.freeze()
                 self._thresholds = gc.get_threshold()
                 young, *older = self._thresholds
                 gc.set_threshold(max(young, self.YOUNG_THRESHOLD), *older)
@@ -138,7 +142,8 @@ class _QuietCollector:
                 self._running -= 1
                 if self._running == 0:
                     gc.set_threshold(*self._thresholds)
-                    gc.unfreeze()
+                    if self._froze:
+                        gc.unfreeze()
 
 
 _COLLECTOR = _QuietCollector()
