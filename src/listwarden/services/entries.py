@@ -257,7 +257,7 @@ class Prepared:
     """A person about to be put on a list, every value checked against the rules of collection.
 
     Made by ``_prepare`` from a :class:`NewEntry`, or by the import from a row its row check
-    passed (``domain.imports.check_row`` applies the same rules; a test holds the two to it).
+    passed (``domain.imports.RowChecker`` applies the same rules; a test holds the two to it).
     The names are trimmed, the date of birth is a date not in the future, the category is one
     the list holds, the BCU is known, a child has an IAO approval and a safeguarding referral
     (an adult's IAO approval is not kept), and each intelligence item is checked. What is
