@@ -31,7 +31,7 @@ def import_command(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="check every row and report; write nothing")
     ] = False,
-    # services.imports.BATCH_SIZE, not imported here so that the CLI starts quickly
+    # services.imports.BATCH_SIZE, not imported here: the CLI loads the services lazily.
     batch_size: Annotated[int, typer.Option(help="rows loaded per batch", min=1)] = 2500,
     token: Annotated[
         str | None, typer.Option("--token", envvar="LISTWARDEN_TOKEN", help="your API token")

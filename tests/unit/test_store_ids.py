@@ -25,3 +25,9 @@ def test_each_id_is_a_canonical_random_uuid(make) -> None:  # type: ignore[no-un
 
 def test_no_ids_for_none_wanted() -> None:
     assert new_ids(0) == []
+
+
+def test_many_ids_come_in_ascending_order() -> None:
+    ids = new_ids(1_000)
+    assert ids == sorted(ids)
+    assert len(set(ids)) == len(ids)

@@ -145,14 +145,8 @@ def _reasons_of(error: ListwardenError, field: str) -> list[Reason]:
     ]
 
 
-def _text(cells: Sequence[Cell], at: int | None) -> str:
-    if at is None:
-        return ""
-    value = cells[at]
-    return value.strip() if type(value) is str else cell_text(value)
-
-
 _SOURCE_TYPES = {s.value: s for s in SourceType}
+_UNMAPPED = -1
 
 
 class _Item(NamedTuple):
@@ -164,7 +158,7 @@ class _Item(NamedTuple):
     source_ref: int
     text: int
     reported_on: int
-    handling_conditions: int | None
+    handling_conditions: int
 
 
 class RowChecker:
@@ -188,8 +182,9 @@ class RowChecker:
         self.mapping, self.rules, self.today = mapping, rules, today
         columns = mapping.columns
 
-        def at(name: str | None) -> int | None:
-            return positions[name] if name else None
+        def at(name: str | None) -> int:
+            # A field the mapping leaves out reads the empty text put after a row's own cells.
+            return positions[name] if name else _UNMAPPED
 
         self.given, self.family = at(columns["given_name"]), at(columns["family_name"])
         self.born, self.category_at = positions[columns["date_of_birth"]], at(columns["category"])
@@ -214,19 +209,21 @@ class RowChecker:
     def check(self, row: int, cells: Sequence[Cell]) -> RowVerdict:
         """Decide one row (``row`` its number in the file, ``cells`` as the reader gave them)."""
         reasons: list[Reason] = []
-        given, family = _text(cells, self.given), _text(cells, self.family)
+        texts = [v.strip() if type(v) is str else cell_text(v) for v in cells]
+        texts.append("")  # what an unmapped field reads (_UNMAPPED)
+        given, family = texts[self.given], texts[self.family]
         if not given:
             reasons.append(Reason("given-name-missing", "empty", "given_name"))
         if not family:
             reasons.append(Reason("family-name-missing", "empty", "family_name"))
-        born = self._date(cells, self.born, "date_of_birth", reasons)
+        born = self._date(cells, texts, self.born, "date_of_birth", reasons)
         today = self.today
         if born is not None and born > today:
             reasons.append(Reason("date-in-future", "a date of birth cannot be", "date_of_birth"))
-        category = self._category(cells, reasons)
-        bcu = self._bcu(cells, reasons)
+        category = self._category(texts, reasons)
+        bcu = self._bcu(texts, reasons)
         intelligence = tuple(
-            i for i in (self._intelligence(cells, item, reasons) for item in self.items) if i
+            i for i in (self._intelligence(cells, texts, item, reasons) for item in self.items) if i
         )
         rules = self.rules
         if rules.corroboration_required and not any(
@@ -239,8 +236,8 @@ class RowChecker:
                     minimum=rules.minimum_sources,
                 )
                 reasons.append(Reason(found.code, found.reason, "intelligence"))
-        approval = _text(cells, self.approval) or None
-        referral = _text(cells, self.referral) or None
+        approval = texts[self.approval] or None
+        referral = texts[self.referral] or None
         child = born is not None and born <= today and is_child(born, today)
         if child:
             try:
@@ -252,9 +249,7 @@ class RowChecker:
         if reasons or born is None or category is None:
             return RowVerdict(row, None, tuple(reasons))
         separator = self.mapping.nickname_separator
-        nicknames = tuple(
-            n.strip() for n in _text(cells, self.nicknames).split(separator) if n.strip()
-        )
+        nicknames = tuple(n.strip() for n in texts[self.nicknames].split(separator) if n.strip())
         person = ImportedPerson(
             given,
             family,
@@ -262,7 +257,7 @@ class RowChecker:
             category,
             bcu,
             nicknames,
-            _text(cells, self.address) or None,
+            texts[self.address] or None,
             approval if child else None,
             referral if child else None,
             intelligence,
@@ -271,10 +266,9 @@ class RowChecker:
         return RowVerdict(row, person, ())
 
     def _date(
-        self, cells: Sequence[Cell], at: int, field: str, reasons: list[Reason]
+        self, cells: Sequence[Cell], texts: list[str], at: int, field: str, reasons: list[Reason]
     ) -> date | None:
-        raw = cells[at]
-        text = raw.strip() if type(raw) is str else cell_text(raw)
+        raw, text = cells[at], texts[at]
         if not text:
             code = field.split(".")[-1].replace("_", "-") + "-missing"
             reasons.append(Reason(code, "empty", field))
@@ -286,8 +280,8 @@ class RowChecker:
             reasons.append(Reason("date-unparseable", detail, field))
         return parsed
 
-    def _category(self, cells: Sequence[Cell], reasons: list[Reason]) -> Category | None:
-        label = _text(cells, self.category_at)
+    def _category(self, texts: list[str], reasons: list[Reason]) -> Category | None:
+        label = texts[self.category_at]
         if not label:
             reasons.append(Reason("category-missing", "every entry needs one", "category"))
             return None
@@ -304,9 +298,9 @@ class RowChecker:
             reasons.append(Reason("category-not-on-list", self.allowed_detail, "category"))
         return category
 
-    def _bcu(self, cells: Sequence[Cell], reasons: list[Reason]) -> str:
-        if self.borough is not None:
-            borough = _text(cells, self.borough)
+    def _bcu(self, texts: list[str], reasons: list[Reason]) -> str:
+        if self.borough != _UNMAPPED:
+            borough = texts[self.borough]
             if not borough:
                 reasons.append(Reason("borough-missing", "empty", "borough"))
                 return ""
@@ -317,7 +311,7 @@ class RowChecker:
             if not code:
                 reasons.append(Reason("borough-unknown", f"{borough!r}", "borough"))
             return code
-        code = _text(cells, self.bcu).upper()
+        code = texts[self.bcu].upper()
         if not code:
             reasons.append(Reason("bcu-missing", "empty", "bcu"))
         else:
@@ -328,15 +322,14 @@ class RowChecker:
         return code
 
     def _intelligence(
-        self, cells: Sequence[Cell], item: _Item, reasons: list[Reason]
+        self, cells: Sequence[Cell], texts: list[str], item: _Item, reasons: list[Reason]
     ) -> CheckedIntelligence | None:
-        grading = _text(cells, item.grading)
-        source_text = _text(cells, item.source_type)
-        ref, body = _text(cells, item.source_ref), _text(cells, item.text)
-        if not (grading or source_text or ref or body or _text(cells, item.reported_on)):
+        grading, source_text = texts[item.grading], texts[item.source_type]
+        ref, body = texts[item.source_ref], texts[item.text]
+        if not (grading or source_text or ref or body or texts[item.reported_on]):
             return None  # this row has no item in these columns
         where, before = item.where, len(reasons)
-        conditions = _text(cells, item.handling_conditions) or None
+        conditions = texts[item.handling_conditions] or None
         try:
             graded = parse_grading(grading, conditions)
         except InvalidInput as error:
@@ -354,7 +347,7 @@ class RowChecker:
             reasons.append(Reason("intelligence-incomplete", "empty", f"{where}.source_ref"))
         if not body:
             reasons.append(Reason("intelligence-incomplete", "empty", f"{where}.text"))
-        reported = self._date(cells, item.reported_on, f"{where}.reported_on", reasons)
+        reported = self._date(cells, texts, item.reported_on, f"{where}.reported_on", reasons)
         if len(reasons) > before or source is None or reported is None:
             return None
         return CheckedIntelligence(graded, source, ref, body, reported)

@@ -44,19 +44,17 @@ class CsvReader:
 
     def _records(self) -> Iterator[tuple[int, list[str]]]:
         with self.path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle, strict=True)
             number = 0
-            while True:
-                try:
-                    record = next(reader)
-                except StopIteration:
-                    return
-                except UnicodeDecodeError:
-                    raise MalformedFile("the file is not UTF-8 text", row=number + 1) from None
-                except csv.Error as error:
-                    raise MalformedFile(f"the CSV is malformed: {error}", row=number + 1) from None
-                number += 1
-                yield number, record
+            # The reader's own errors are raised from its iteration, never from the code that
+            # takes a record: one ``try`` around the loop, not one a record.
+            try:
+                for record in csv.reader(handle, strict=True):
+                    number += 1
+                    yield number, record
+            except UnicodeDecodeError:
+                raise MalformedFile("the file is not UTF-8 text", row=number + 1) from None
+            except csv.Error as error:
+                raise MalformedFile(f"the CSV is malformed: {error}", row=number + 1) from None
 
     def header(self) -> list[str]:
         for _, record in self._records():
@@ -70,7 +68,8 @@ class CsvReader:
             width = len(header)
             break
         for number, record in records:
-            if not record or _blank(list(record)):
+            # Most rows start with a cell that is not blank: only the others are looked at whole.
+            if not record or (not record[0].strip() and _blank(list(record))):
                 continue
             if len(record) != width:
                 column = min(len(record), width) + 1

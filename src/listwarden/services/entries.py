@@ -8,6 +8,7 @@ the same transaction (law 4).
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
@@ -256,7 +257,7 @@ class Prepared:
     """A person about to be put on a list, every value checked against the rules of collection.
 
     Made by ``_prepare`` from a :class:`NewEntry`, or by the import from a row its row check
-    passed (``domain.imports.check_row`` applies the same rules; a test holds the two to it).
+    passed (``domain.imports.RowChecker`` applies the same rules; a test holds the two to it).
     The names are trimmed, the date of birth is a date not in the future, the category is one
     the list holds, the BCU is known, a child has an IAO approval and a safeguarding referral
     (an adult's IAO approval is not kept), and each intelligence item is checked. What is
@@ -620,22 +621,18 @@ def _insert(
     )
     if intelligence:
         insert_rows(session, _table(IntelligenceItem), intelligence)
-    purpose_class = class_of(purpose).value
+    # One collection event an entry, each the event build_event makes for it: they differ
+    # only in the entry and subject they name.
+    event = build_event(
+        at=now,
+        operation=Operation.COLLECT,
+        actor_id=actor.id,
+        list_id=register_list.id,
+        purpose=purpose,
+        purpose_class=class_of(purpose).value,
+    )
     add_events(
-        session,
-        [
-            build_event(
-                at=now,
-                operation=Operation.COLLECT,
-                actor_id=actor.id,
-                list_id=register_list.id,
-                entry_id=p.entry_id,
-                subject_id=p.subject_id,
-                purpose=purpose,
-                purpose_class=purpose_class,
-            )
-            for p in prepared
-        ],
+        session, [{**event, "entry_id": p.entry_id, "subject_id": p.subject_id} for p in prepared]
     )
     _count_for_equality(session, uow, register_list.id, prepared)
     after_collection(
@@ -660,16 +657,22 @@ def _count_for_equality(
     known = equality_tallies.monitoring_of(
         session, uow.cipher, [p.subject_id for p in prepared if not p.new_subject]
     )
-    changes = []
+    counts: Counter[tuple[str, str, str | None, equality_tallies.Monitoring | None]] = Counter()
     for p in prepared:
         record = (
             (birth_month(p.date_of_birth), p.identity_code.value, p.self_defined.value)
             if p.new_subject
             else known.get(p.subject_id)
         )
-        cell = equality_tallies.cell_of(p.category.value, p.bcu, p.band, record, today)
-        changes.append((list_id, cell, 1))
-    equality_tallies.apply(session, uow, changes)
+        counts[(p.category.value, p.bcu, p.band, record)] += 1  # a batch repeats its cells
+    equality_tallies.apply(
+        session,
+        uow,
+        [
+            (list_id, equality_tallies.cell_of(category, bcu, band, record, today), n)
+            for (category, bcu, band, record), n in counts.items()
+        ],
+    )
 
 
 def _first_review(

@@ -59,10 +59,11 @@ from listwarden.services.lists import get_list
 from listwarden.services.unit_of_work import Attempt, UnitOfWork
 from listwarden.store.bulk import insert_rows
 from listwarden.store.engine import widen_page_cache
-from listwarden.store.ids import new_id
+from listwarden.store.ids import new_id, new_ids
 from listwarden.store.tables import Entry, ImportRun, QuarantineRow, RegisterList, Subject
 
 Progress = Callable[[int, int], None]
+IMPORT_PAGE_CACHE_MIB = 256
 BATCH_SIZE = 2500
 """Rows checked and loaded at a time: each batch costs a policy decision per kind of entry, a
 key-store commit, the tally re-sealed and the blind-index lookups, whatever its size, and holds
@@ -100,27 +101,39 @@ def _digest(path: Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-class _FrozenHeap:
-    """Keeps the cyclic garbage collector off the objects alive before an import began.
+class _QuietCollector:
+    """Keeps the cyclic garbage collector from walking, batch after batch, what an import holds.
 
-    Each batch's rows live long enough to be promoted to the collector's oldest generation, so
-    an import sets off a full collection every batch or two, and each full collection walks the
-    whole heap (every module, table, policy and cache: some 150,000 objects), which cost an
-    import of 40,000 rows a sixth of its time. ``gc.freeze`` moves what is alive now out of the
-    collector's sight until ``gc.unfreeze`` hands it back when the last import running ends;
-    garbage of the batches themselves is collected as usual. Nothing is freed any later than
-    the end of the import, and the collector's state is restored however the import ends.
+    An import allocates millions of objects that die by reference counting, not in cycles, but
+    every 700 allocations the collector walks the young ones still alive (a batch's rows live
+    until they are written), promotes them, and so sets off a full collection every batch or
+    two, walking the whole heap (every module, table, policy and cache: some 150,000 objects).
+    That cost an import of 40,000 rows a sixth of its time. So while any import runs,
+    ``gc.freeze`` moves what was alive before it out of the collector's sight, and the first
+    threshold is raised to 50,000 allocations; the last import to end puts both back
+    (``gc.unfreeze``), however it ends. Cyclic garbage is still collected, a little later:
+    what was frozen once the import ends, what the import makes every 50,000 allocations.
+    A heap someone else froze first (a process that forks its workers) is left as they froze it.
     """
+
+    YOUNG_THRESHOLD = 50_000
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._running = 0
+        self._thresholds = gc.get_threshold()
+        self._froze = False
 
     @contextmanager
-    def frozen(self) -> Iterator[None]:
+    def quiet(self) -> Iterator[None]:
         with self._lock:
             if self._running == 0:
-                gc.freeze()
+                self._froze = gc.get_freeze_count() == 0
+                if self._froze:
+                    gc.freeze()
+                self._thresholds = gc.get_threshold()
+                young, *older = self._thresholds
+                gc.set_threshold(max(young, self.YOUNG_THRESHOLD), *older)
             self._running += 1
         try:
             yield
@@ -128,10 +141,12 @@ class _FrozenHeap:
             with self._lock:
                 self._running -= 1
                 if self._running == 0:
-                    gc.unfreeze()
+                    gc.set_threshold(*self._thresholds)
+                    if self._froze:
+                        gc.unfreeze()
 
 
-_HEAP = _FrozenHeap()
+_COLLECTOR = _QuietCollector()
 
 
 def survey_file(reader: SheetReader, mapping: ColumnMapping) -> tuple[dict[str, int], int]:
@@ -145,10 +160,10 @@ def survey_file(reader: SheetReader, mapping: ColumnMapping) -> tuple[dict[str, 
 _IDENTITY_CODE, _SELF_DEFINED = parse_identity_code(None), parse_self_defined(None)
 
 
-def prepare_imported(person: ImportedPerson, *, uow: UnitOfWork) -> Prepared:
-    """A row the row check passed, as collection holds a person: ``RowChecker`` has applied
-    every rule ``prepare_entry`` applies (a test holds it to that), so only the blind index is
-    left to compute."""
+def prepare_imported(person: ImportedPerson, *, uow: UnitOfWork, entry_id: str) -> Prepared:
+    """A row the row check passed, as collection holds a person, to be entry ``entry_id``:
+    ``RowChecker`` has applied every rule ``prepare_entry`` applies (a test holds it to that),
+    so only the blind index is left to compute."""
     return Prepared(
         person.given_name,
         person.family_name,
@@ -164,6 +179,7 @@ def prepare_imported(person: ImportedPerson, *, uow: UnitOfWork) -> Prepared:
         iao_approval_by=person.iao_approval_by,
         safeguarding_referral=person.safeguarding_referral,
         intelligence=person.intelligence,
+        entry_id=entry_id,
     )
 
 
@@ -209,12 +225,14 @@ class _Importer:
     def sort(self, rows: Sequence[tuple[int, list[Cell]]]) -> _Batch:
         batch = _Batch()
         check = self.checker.check
+        ids = iter(new_ids(len(rows)))  # ascending, as each index takes them best
         for number, cells in rows:
             verdict = check(number, cells)
             if verdict.person is None:
                 batch.quarantine.append((number, cells, verdict.reasons))
             else:
-                batch.people.append((number, prepare_imported(verdict.person, uow=self.uow)))
+                p = prepare_imported(verdict.person, uow=self.uow, entry_id=next(ids))
+                batch.people.append((number, p))
         by_number = dict(rows)
         self._check_approvers(batch, by_number)
         self._check_duplicates(batch, by_number)
@@ -268,6 +286,7 @@ class _Importer:
                 held[subjects[subject_id]] = import_id
         bad: dict[int, Reason] = {}
         first_in_batch: dict[bytes, int] = {}
+        fresh = iter(new_ids(len(batch.people)))
         for number, p in batch.people:
             repeat = p.index in first_in_batch or p.index in self.seen
             if p.index in held:
@@ -280,7 +299,7 @@ class _Importer:
                 first_in_batch[p.index] = number
                 held_as = known.get(p.index)
                 p.new_subject = held_as is None
-                p.subject_id = held_as or new_id()
+                p.subject_id = held_as or next(fresh)
         if self.report.dry_run:
             self.seen.update(first_in_batch)
         self._reject(batch, cells, bad)
@@ -378,10 +397,12 @@ def import_file(
         purpose_class=purpose_class.value,
     )
     context = uow.read_only() if dry_run else uow.transaction(attempt)
-    with _HEAP.frozen(), context as session:
+    with _COLLECTOR.quiet(), context as session:
         register_list = list_open_for_collection(session, uow, list_id, purpose_value)
         if not dry_run:
-            widen_page_cache(session.connection())
+            # As the retention sweep holds: a 100,000-row import writes some 230 MiB of pages,
+            # and each person's rows land at random places in seven random-keyed indexes.
+            widen_page_cache(session.connection(), mib=IMPORT_PAGE_CACHE_MIB)
         today = uow.today()
         if not dry_run:
             report.review_due_on = today + timedelta(days=LEGACY_REVIEW_DAYS)
