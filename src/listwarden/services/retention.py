@@ -48,6 +48,7 @@ from listwarden.services import erasure
 from listwarden.services.erased_tokens import destroy_expired_tokens
 from listwarden.services.events import record_event
 from listwarden.services.quarantine import count_expired_quarantines, erase_expired_quarantines
+from listwarden.services.quiet_collector import quiet_collector
 from listwarden.services.unit_of_work import UnitOfWork
 from listwarden.store.engine import hold_page_cache
 from listwarden.store.tables import (
@@ -250,7 +251,7 @@ def sweep(
         if isinstance(engine, Engine)
         else nullcontext()
     )
-    with scheduler_lock(uow), deferred, cached:
+    with scheduler_lock(uow), deferred, cached, quiet_collector():
         if not dry_run:  # a sweep killed after a commit left certificates to complete
             erasure.finish_interrupted(uow=uow)
         total = sum(_count(uow, list_id, s, day) for list_id, s in plans)
