@@ -546,7 +546,7 @@ def entries_due_for_removal(
                 for c in batch
                 if decide(c.facts, schedule, day).outcome is RetentionOutcome.REMOVE
             )
-    return due
+    return sorted(due)  # in id order, whatever order the scan found them in
 
 
 def _candidates_found_first(
