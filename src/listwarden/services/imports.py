@@ -13,14 +13,11 @@ part-way rolls the whole import back.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
-import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import islice
@@ -56,6 +53,7 @@ from listwarden.services.entries import (
 )
 from listwarden.services.events import record_event
 from listwarden.services.lists import get_list
+from listwarden.services.quiet_collector import quiet_collector
 from listwarden.services.unit_of_work import Attempt, UnitOfWork
 from listwarden.store.bulk import insert_rows
 from listwarden.store.engine import widen_page_cache
@@ -99,54 +97,6 @@ def _batched(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
 def _digest(path: Path) -> str:
     with path.open("rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
-class _QuietCollector:
-    """Keeps the cyclic garbage collector from walking, batch after batch, what an import holds.
-
-    An import allocates millions of objects that die by reference counting, not in cycles, but
-    every 700 allocations the collector walks the young ones still alive (a batch's rows live
-    until they are written), promotes them, and so sets off a full collection every batch or
-    two, walking the whole heap (every module, table, policy and cache: some 150,000 objects).
-    That cost an import of 40,000 rows a sixth of its time. So while any import runs,
-    ``gc.freeze`` moves what was alive before it out of the collector's sight, and the first
-    threshold is raised to 50,000 allocations; the last import to end puts both back
-    (``gc.unfreeze``), however it ends. Cyclic garbage is still collected, a little later:
-    what was frozen once the import ends, what the import makes every 50,000 allocations.
-    A heap someone else froze first (a process that forks its workers) is left as they froze it.
-    """
-
-    YOUNG_THRESHOLD = 50_000
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._running = 0
-        self._thresholds = gc.get_threshold()
-        self._froze = False
-
-    @contextmanager
-    def quiet(self) -> Iterator[None]:
-        with self._lock:
-            if self._running == 0:
-                self._froze = gc.get_freeze_count() == 0
-                if self._froze:
-                    gc.freeze()
-                self._thresholds = gc.get_threshold()
-                young, *older = self._thresholds
-                gc.set_threshold(max(young, self.YOUNG_THRESHOLD), *older)
-            self._running += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._running -= 1
-                if self._running == 0:
-                    gc.set_threshold(*self._thresholds)
-                    if self._froze:
-                        gc.unfreeze()
-
-
-_COLLECTOR = _QuietCollector()
 
 
 def survey_file(reader: SheetReader, mapping: ColumnMapping) -> tuple[dict[str, int], int]:
@@ -397,7 +347,7 @@ def import_file(
         purpose_class=purpose_class.value,
     )
     context = uow.read_only() if dry_run else uow.transaction(attempt)
-    with _COLLECTOR.quiet(), context as session:
+    with quiet_collector(), context as session:
         register_list = list_open_for_collection(session, uow, list_id, purpose_value)
         if not dry_run:
             # As the retention sweep holds: a 100,000-row import writes some 230 MiB of pages,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -52,13 +53,20 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "checkout")
     def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
-        mib = _HELD.get(id(engine))
-        if mib is not None:  # see hold_page_cache
+        held = _HELD.get(id(engine))
+        if held is not None:  # see hold_page_cache
             cursor = dbapi_connection.cursor()
             if _WIDENED_FROM not in record.info:
                 record.info[_WIDENED_FROM] = cursor.execute("PRAGMA cache_size").fetchone()[0]
-            cursor.execute(f"PRAGMA cache_size = -{int(mib) * 1024}")
+            cursor.execute(f"PRAGMA cache_size = -{int(held.mib) * 1024}")
+            if held.checkpoint_pages is not None:
+                if _CHECKPOINT_FROM not in record.info:
+                    found = cursor.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+                    record.info[_CHECKPOINT_FROM] = found
+                cursor.execute(f"PRAGMA wal_autocheckpoint = {int(held.checkpoint_pages)}")
             cursor.close()
+        elif _CHECKPOINT_FROM in record.info:  # lent in a block, idle in the pool since it ended
+            _put_back_checkpoints(dbapi_connection, record)
 
     @event.listens_for(engine, "checkin")
     def _on_checkin(dbapi_connection: Any, record: Any) -> None:
@@ -70,6 +78,8 @@ def _tune_sqlite(engine: Engine) -> None:
             cursor.execute(f"PRAGMA cache_size = {int(previous)}")
             cursor.execute("PRAGMA shrink_memory")
             cursor.close()
+        if _CHECKPOINT_FROM in record.info:
+            _put_back_checkpoints(dbapi_connection, record)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
@@ -110,23 +120,44 @@ def widen_page_cache(connection: Connection, *, mib: int = 64) -> None:
     connection.exec_driver_sql(f"PRAGMA cache_size = -{int(mib) * 1024}")
 
 
-_HELD: dict[int, int] = {}  # id(engine) -> MiB, while a hold_page_cache block runs
+@dataclass(frozen=True)
+class _Held:
+    mib: int
+    checkpoint_pages: int | None
+
+
+_HELD: dict[int, _Held] = {}  # id(engine) -> what every connection lent keeps, while a block runs
+_CHECKPOINT_FROM = "listwarden_wal_autocheckpoint_before"
+
+
+def _put_back_checkpoints(dbapi_connection: Any, record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA wal_autocheckpoint = {int(record.info.pop(_CHECKPOINT_FROM))}")
+    cursor.close()
 
 
 @contextmanager
-def hold_page_cache(engine: Engine, *, mib: int = 256) -> Iterator[None]:
+def hold_page_cache(
+    engine: Engine, *, mib: int = 256, checkpoint_pages: int | None = None
+) -> Iterator[None]:
     """SQLite: while the block runs, every connection lent keeps ``mib`` of pages between
     transactions, instead of 2 MiB dropped at each return to the pool.
 
     For one long job of many short transactions over a large database (the retention sweep):
     each would otherwise read every index page it needs out of the file again. A connection's
     own size is put back, and its memory released, at its first return after the block.
-    Other databases: nothing.
+
+    With ``checkpoint_pages``, the write-ahead log is also copied back into the database only
+    once it holds that many pages, not SQLite's default 1,000: a sweep's batch writes several
+    thousand, so each commit would otherwise end in a checkpoint (with its syncs) of pages the
+    next batch dirties again. Every connection lent in the block (the server's too) waits
+    alike, so none of them pays for a checkpoint of the job's pages; each gets its own setting
+    back when it is next returned or lent. Other databases: nothing.
     """
     if not is_sqlite(engine) or id(engine) in _HELD:
         yield
         return
-    _HELD[id(engine)] = mib
+    _HELD[id(engine)] = _Held(mib, checkpoint_pages)
     try:
         yield
     finally:
