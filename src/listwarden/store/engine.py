@@ -151,8 +151,8 @@ def hold_page_cache(
     once it holds that many pages, not SQLite's default 1,000: a sweep's batch writes several
     thousand, so each commit would otherwise end in a checkpoint (with its syncs) of pages the
     next batch dirties again. Every connection lent in the block (the server's too) waits
-    alike, so none of them pays for a checkpoint of the job's pages; each gets its own setting
-    back when it is next returned or lent. Other databases: nothing.
+    alike, or the server's next commit would run the checkpoint the job put off; each gets its
+    own setting back when it is next returned or lent. Other databases: nothing.
     """
     if not is_sqlite(engine) or id(engine) in _HELD:
         yield
