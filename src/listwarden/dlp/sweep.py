@@ -21,18 +21,19 @@ from listwarden.dlp.names import Entry, Window, decode_window, key_token, strip_
 MAX_SAME_NAME = 3  # more people than this under one name: a common name, not attributed
 
 
-def _word_table() -> bytes:
+def _word_table(*, digits: bool) -> bytes:
     table = bytearray(range(256))
     for byte in range(128):
         char = chr(byte)
         if "A" <= char <= "Z":
             table[byte] = byte + 32
-        elif not char.isalnum():
+        elif not (char.isalpha() or (digits and char.isdigit())):
             table[byte] = ord(" ")
     return bytes(table)
 
 
-WORD_TABLE = _word_table()  # ASCII letters lowercased, other ASCII but digits to spaces
+WORD_TABLE = _word_table(digits=True)  # ASCII letters lowercased, other ASCII but digits to spaces
+LETTER_TABLE = _word_table(digits=False)  # the same with digits to spaces too
 _BESIDE = 40  # characters either side of a family name searched for a given name or initial
 _NEAR = 120  # characters either side of a name searched for a nickname beside it
 _WIDE = 320  # characters either side searched for a nickname or identifier
