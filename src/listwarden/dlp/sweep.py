@@ -57,6 +57,9 @@ class NameSweep:
             for nickname in entry.nicknames:
                 by_nick[key_token(nickname)].append(index)
         self._by_name = dict(by_name)
+        # Every given name and initial of the register: the few words beside a family name
+        # worth looking up (a small set, where the look-up by name pair strays over memory).
+        self._givens = frozenset(given for _, given in by_name)
         self._by_nick = dict(by_nick)
         self._keys = sorted(
             k for k in {family for family, _ in by_name} | set(by_nick) if len(k) >= 2
@@ -91,7 +94,7 @@ class NameSweep:
 
         self._database.scan(data, match_event_handler=key_at, scratch=self._scratch)
         size, keys, lengths = len(data), self._keys, self._lengths
-        by_name, by_nick = self._by_name, self._by_nick
+        by_name, by_nick, givens = self._by_name, self._by_nick, self._givens
         for number, last in hits:
             key = keys[number]
             first = last - lengths[number]
@@ -100,7 +103,9 @@ class NameSweep:
             # Cheap first: is a given name or initial of someone with this family name beside it?
             beside = _text(data, first - _BESIDE, first).split()[-4:]
             beside += _text(data, last, last + _BESIDE).split()[:2]
-            candidates = [i for word in beside for i in by_name.get((key, word), ())]
+            candidates = [
+                i for word in beside if word in givens for i in by_name.get((key, word), ())
+            ]
             if not candidates and key not in by_nick:
                 continue
             near = Window(_text(data, first - _NEAR, last + _NEAR), folded=True)
