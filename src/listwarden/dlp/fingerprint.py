@@ -57,7 +57,7 @@ _LINE_REACH = 240  # bytes either side of a date that its window may take from i
 _ESCALATION_REACH = 16 << 10  # bytes either side of a match that are then searched deep
 _TOKEN_REACH_YEARS = 100  # years of birth looked back for held tokens, whose year is hidden
 _CARD_REACH = 480  # reach of a record-card window (name and date on neighbouring lines)
-_DIGIT = re.compile(rb"[0-9]")
+_DIGIT = re.compile(rb"[0-9]")  # in a name key, it keeps digits in the words looked up
 _CARD_FIELD = re.compile(rb"[ \t]*(?:[A-Za-z][A-Za-z .]{0,30}[:=]?)?[ \t]*\Z")  # "Date of birth:"
 
 
