@@ -6,12 +6,13 @@ shapes, so the fast pass is one Hyperscan scan of the raw bytes (``dates.FastDat
 back only at a whole date whose four-digit year is some registered person's year of birth
 (dates of ordinary business never reach Python). The date is looked up whole, by one dict
 lookup, in every shape the registered days are written in (nobody's date of birth is passed
-over, and the lookup gives the day), then the line is glanced at for the family names of the
-people born that day, in bytes, and only then is a window decoded and folded to confirm the
-name (the line, or a few lines for a record card). Deep search, which costs ten times as much a
-byte, runs where it pays: on the head of each part of a file, and around each place the fast
-pass found someone. There it adds two-digit years and spelled-out months, and the name sweep
-(``sweep.NameSweep``) for names alone and names beside a nickname or identifier.
+over, and the lookup gives the day and the keys of the people born that day), then the words
+of the line are looked up among those keys (in bytes, unless the line is outside ASCII), and
+only for a key found is a window decoded and folded to confirm the name (the line, or a few
+lines for a record card). Deep search, which costs ten times as much a byte, runs where it
+pays: on the head of each part of a file, and around each place the fast pass found someone.
+There it adds two-digit years and spelled-out months, and the name sweep (``sweep.NameSweep``)
+for names alone and names beside a nickname or identifier.
 
 The fingerprint lives in memory only; nothing in it is written to disk. Erased people are held
 only as keyed-hash tokens (``tokens.ErasureToken``); with tokens held, a date in no registered
@@ -33,12 +34,13 @@ from listwarden.dlp.names import (
     Window,
     compact,
     decode_window,
+    fold_text,
     key_token,
     name_tokens,
     postcodes,
 )
+from listwarden.dlp.sweep import LETTER_TABLE, NameSweep
 from listwarden.dlp.sweep import WORD_TABLE as _WORDS
-from listwarden.dlp.sweep import NameSweep
 from listwarden.dlp.tokens import (
     ErasureToken,
     dob_token,
@@ -55,6 +57,7 @@ _LINE_REACH = 240  # bytes either side of a date that its window may take from i
 _ESCALATION_REACH = 16 << 10  # bytes either side of a match that are then searched deep
 _TOKEN_REACH_YEARS = 100  # years of birth looked back for held tokens, whose year is hidden
 _CARD_REACH = 480  # reach of a record-card window (name and date on neighbouring lines)
+_DIGIT = re.compile(rb"[0-9]")  # in a name key, it keeps digits in the words looked up
 _CARD_FIELD = re.compile(rb"[ \t]*(?:[A-Za-z][A-Za-z .]{0,30}[:=]?)?[ \t]*\Z")  # "Date of birth:"
 
 
@@ -114,9 +117,11 @@ class Fingerprint:
             for token in keys:
                 by_dob[entry.dob][token].append(index)
         self._by_dob = {day: dict(people) for day, people in by_dob.items()}
-        self._dob_keys = {
-            day: frozenset(k.encode() for k in people) for day, people in by_dob.items()
-        }
+        dob_keys = {day: frozenset(k.encode() for k in people) for day, people in by_dob.items()}
+        # A date's line is split into words to be looked up among the keys of the people born
+        # that day; with no digit in any key, digits are blanked first and so never looked up.
+        digit_free = not any(map(_DIGIT.search, (k for keys in dob_keys.values() for k in keys)))
+        self._line_table = LETTER_TABLE if digit_free else _WORDS
         self._sweep = NameSweep(entries)
         given = Counter(entry.given[0] for entry in entries)
         total = sum(given.values())
@@ -132,10 +137,14 @@ class Fingerprint:
         self._erased_day: dict[int, bool] = {}
         self._relevant: dict[bytes, tuple[int, int, tuple[int, ...]] | None] = {}
         self._fast = FastDates(first_year=dob_years[0], last_year=dob_years[1])
-        # Every way a fast form can write a registered day, to its ordinal: a whole date is
-        # looked up, never parsed. Erased people's days are hidden in tokens, so with tokens
-        # held a date found in no shape is parsed and its day checked against them.
-        self._shapes = _dob_shapes(self._by_dob, today=today)
+        # Every way a fast form can write a registered day, to its ordinal and the keys of the
+        # people born that day: a whole date is looked up, never parsed. Erased people's days
+        # are hidden in tokens, so with tokens held a date found in no shape is parsed and its
+        # day checked against them.
+        self._shapes = {
+            shape: (ordinal, dob_keys[ordinal])
+            for shape, ordinal in _dob_shapes(self._by_dob, today=today).items()
+        }
         self._whole: dict[bytes, tuple[int, ...]] = {}
         self.dob_years = dob_years
 
@@ -221,29 +230,21 @@ class Fingerprint:
         spots: list[tuple[int, int]],
     ) -> None:
         """Confirm the people born on each whole date of the fast forms (one Hyperscan pass)."""
-        shapes, tokens, keys, size = (
-            self._shapes,
-            bool(self._erased_dobs),
-            self._dob_keys,
-            len(chunk),
-        )
+        shapes, tokens, table = self._shapes, bool(self._erased_dobs), self._line_table
         for start, end in self._fast.find(chunk):
             whole = chunk[start:end].translate(FOLD)
-            ordinal = shapes.get(whole)
-            if ordinal is not None:
+            known = shapes.get(whole)
+            if known is not None:
+                ordinal, keys = known
                 if not tokens:
-                    # The commonest case, in a list of other people, inline: nobody born that
-                    # day is named on the date's line (a record card's field is left to _check).
-                    low = start - _LINE_REACH if start > _LINE_REACH else 0
-                    first = chunk.rfind(b"\n", low, start) + 1 or low
-                    last = chunk.find(b"\n", end, end + _LINE_REACH)
-                    if last == -1:
-                        last = min(size, end + _LINE_REACH)
-                    if not _is_card_field(chunk, first, start, end, last):
+                    # The commonest case, in a list of other people, inline and without a
+                    # window: no family name or nickname of anyone born that day is a word of
+                    # the date's line (a record card's field is left to _check).
+                    first, last, card = _date_line(chunk, start, end)
+                    if not card:
                         line = chunk[first:last]
-                        if line.isascii() and keys[ordinal].isdisjoint(
-                            line.translate(_WORDS).split()
-                        ):
+                        words = line.translate(table).split() if line.isascii() else _folded(line)
+                        if keys.isdisjoint(words):
                             spots.append((start, _CHECKED))
                             continue
                 self._check(chunk, start, end, (ordinal,), found, windows, spots)
@@ -307,18 +308,14 @@ class Fingerprint:
         windows: dict[tuple[int, int], Window],
         spots: list[tuple[int, int]],
     ) -> None:
-        size = len(chunk)
         for ordinal in ordinals:
             candidates = self._by_dob.get(ordinal)
             erased = bool(self._erased_dobs) and self._is_erased_day(ordinal)
             if candidates is None and not erased:
                 continue
             spots.append((start, _CHECKED))
-            low = start - _LINE_REACH if start > _LINE_REACH else 0
-            first = chunk.rfind(b"\n", low, start) + 1 or low
-            last = chunk.find(b"\n", end, end + _LINE_REACH)
-            last = min(size, end + _LINE_REACH) if last == -1 else last
-            if _is_card_field(chunk, first, start, end, last):
+            first, last, card = _date_line(chunk, start, end)
+            if card:
                 first, last = _card_bounds(chunk, first, start, end, last)
             window = windows.get((first, last))
             if window is None:
@@ -474,14 +471,28 @@ def _lone_or_clustered(spots: list[tuple[int, int]], size: int, found: ChunkMatc
             found.clustered.update(who for who in people if who >= 0)
 
 
-def _is_card_field(chunk: bytes, first: int, start: int, end: int, last: int) -> bool:
-    """Whether a date stands alone on its line behind at most a label (``DOB: 3/2/99``)."""
-    return (
-        start - first <= 32
-        and last - end <= 3
+def _folded(line: bytes) -> list[bytes]:
+    """The words of a line outside ASCII as a window folds them (accents stripped)."""
+    return fold_text(decode_window(line)).encode().split()
+
+
+def _date_line(chunk: bytes, start: int, end: int) -> tuple[int, int, bool]:
+    """The bounds of the line of the date at ``start:end`` (at most ``_LINE_REACH`` bytes
+    either side of it), and whether the date is a record card's field there: alone on its
+    line behind at most a label (``DOB: 3/2/99``). Called for every date of birth found, so
+    the card's cheap tests come first."""
+    low = start - _LINE_REACH if start > _LINE_REACH else 0
+    first = chunk.rfind(b"\n", low, start) + 1 or low
+    last = chunk.find(b"\n", end, end + _LINE_REACH)
+    if last == -1:
+        last = min(len(chunk), end + _LINE_REACH)
+    card = (
+        last - end <= 3
+        and start - first <= 32
         and _CARD_FIELD.match(chunk, first, start) is not None
         and not chunk[end:last].strip(b" \t\r.")
     )
+    return first, last, card
 
 
 def _card_bounds(chunk: bytes, first: int, start: int, end: int, last: int) -> tuple[int, int]:

@@ -71,15 +71,23 @@ class Entry:
 class Window:
     """A stretch of text around an anchor, tokenised once and asked about several people."""
 
-    __slots__ = ("_compact", "padded", "tokens", "words")
+    __slots__ = ("_compact", "_tokens", "padded", "words")
 
     def __init__(self, text: str, *, folded: bool = False) -> None:
         """A window over ``text``; ``folded`` when it is folded already, as the name sweep's
         text is (letters casefolded without accents, every other character a space)."""
         self.words = (text if folded else fold_text(text)).split()
-        self.tokens = frozenset(self.words)
         self.padded = f" {' '.join(self.words)} "
+        self._tokens: frozenset[str] | None = None
         self._compact: str | None = None
+
+    @property
+    def tokens(self) -> frozenset[str]:
+        """The window's words as a set, made when first asked for: the name sweep's windows
+        are mostly asked only about phrases, which the padded text answers."""
+        if self._tokens is None:
+            self._tokens = frozenset(self.words)
+        return self._tokens
 
     @property
     def compact(self) -> str:
@@ -116,10 +124,10 @@ class Window:
         return any(f" {' '.join(n)} " in self.padded for n in entry.nicknames)
 
     def has_identifier(self, entry: Entry) -> bool:
-        return any(i in self.compact for i in entry.identifiers)
+        return any(map(self.compact.__contains__, entry.identifiers))
 
     def has_address(self, entry: Entry) -> bool:
-        return any(p in self.compact for p in entry.postcodes)
+        return any(map(self.compact.__contains__, entry.postcodes))
 
     def has_adjacent_name(self, entry: Entry) -> bool:
         """The name written as one phrase: given or initial next to the family name, either side."""

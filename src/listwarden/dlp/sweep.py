@@ -21,18 +21,19 @@ from listwarden.dlp.names import Entry, Window, decode_window, key_token, strip_
 MAX_SAME_NAME = 3  # more people than this under one name: a common name, not attributed
 
 
-def _word_table() -> bytes:
+def _word_table(*, digits: bool) -> bytes:
     table = bytearray(range(256))
     for byte in range(128):
         char = chr(byte)
         if "A" <= char <= "Z":
             table[byte] = byte + 32
-        elif not char.isalnum():
+        elif not (char.isalpha() or (digits and char.isdigit())):
             table[byte] = ord(" ")
     return bytes(table)
 
 
-WORD_TABLE = _word_table()  # ASCII letters lowercased, other ASCII but digits to spaces
+WORD_TABLE = _word_table(digits=True)  # ASCII letters lowercased, other ASCII but digits to spaces
+LETTER_TABLE = _word_table(digits=False)  # the same with digits to spaces too
 _BESIDE = 40  # characters either side of a family name searched for a given name or initial
 _NEAR = 120  # characters either side of a name searched for a nickname beside it
 _WIDE = 320  # characters either side searched for a nickname or identifier
@@ -56,10 +57,14 @@ class NameSweep:
             for nickname in entry.nicknames:
                 by_nick[key_token(nickname)].append(index)
         self._by_name = dict(by_name)
+        # Every given name and initial of the register: the few words beside a family name
+        # worth looking up (a small set, where the look-up by name pair strays over memory).
+        self._givens = frozenset(given for _, given in by_name)
         self._by_nick = dict(by_nick)
         self._keys = sorted(
             k for k in {family for family, _ in by_name} | set(by_nick) if len(k) >= 2
         )
+        self._lengths = [len(k.encode()) for k in self._keys]
         self._empty = not self._keys
         self._database = hyperscan.Database()
         if self._keys:
@@ -88,21 +93,23 @@ class NameSweep:
             keep((number, end))
 
         self._database.scan(data, match_event_handler=key_at, scratch=self._scratch)
-        size, keys = len(data), self._keys
-        by_name, by_nick = self._by_name, self._by_nick
+        size, keys, lengths = len(data), self._keys, self._lengths
+        by_name, by_nick, givens = self._by_name, self._by_nick, self._givens
         for number, last in hits:
             key = keys[number]
-            first = last - len(key.encode())
+            first = last - lengths[number]
             if (first > 0 and _is_word(data[first - 1])) or (last < size and _is_word(data[last])):
                 continue
             # Cheap first: is a given name or initial of someone with this family name beside it?
             beside = _text(data, first - _BESIDE, first).split()[-4:]
             beside += _text(data, last, last + _BESIDE).split()[:2]
-            named = any((key, word) in by_name for word in beside)
-            if not named and key not in by_nick:
+            candidates = [
+                i for word in beside if word in givens for i in by_name.get((key, word), ())
+            ]
+            if not candidates and key not in by_nick:
                 continue
             near = Window(_text(data, first - _NEAR, last + _NEAR), folded=True)
-            people = self._named(key, beside, near) if named else []
+            people = self._named(candidates, near) if candidates else []
             nicknamed = [i for i in by_nick.get(key, ()) if near.has_nickname(self._entries[i])]
             if not (people or nicknamed):
                 continue
@@ -119,13 +126,19 @@ class NameSweep:
                     found.setdefault(index, set()).update({"name"} | wide.evidence(entry))
         return found, ambiguous
 
-    def _named(self, key: str, beside: list[str], near: Window) -> list[int]:
-        """People whose whole name is written as one phrase around ``key`` in ``near``."""
+    def _named(self, candidates: list[int], near: Window) -> list[int]:
+        """The candidates whose whole name is written as one phrase in ``near``, each name
+        looked for once however many people share it."""
         people: dict[int, None] = {}
-        for word in beside:
-            for index in self._by_name.get((key, word), ()):
-                if near.has_adjacent_name(self._entries[index]):
-                    people[index] = None
+        adjacent: dict[tuple[tuple[str, ...], str], bool] = {}
+        for index in candidates:
+            entry = self._entries[index]
+            name = (entry.family, entry.given[0])
+            written = adjacent.get(name)
+            if written is None:
+                written = adjacent[name] = near.has_adjacent_name(entry)
+            if written:
+                people[index] = None
         return list(people)
 
 

@@ -251,3 +251,35 @@ def test_a_whole_date_is_looked_up_as_the_parser_would_read_it(
     found = matcher.match(f"VANTORROW, Quill,{text},seen\n".encode(), escalate=False)
     named = {matcher.subject_id(i) for i, kinds in found.people.items() if "dob" in kinds}
     assert ("S-Q" in named) is bool(readings)
+
+
+def test_a_family_name_with_a_digit_is_found_beside_its_date_of_birth() -> None:
+    """The date's line is split into words without digits only while no key holds one."""
+    numbered = Person("S-N", "Quill", "Vantorrow2", date_of_birth=date(1999, 2, 25))
+    matcher = Fingerprint.build([numbered, *OTHERS], today=TODAY)
+    found = _people(matcher, "VANTORROW2, Quill, 25/02/1999, seen\n")
+    assert {"name", "dob"} <= found["S-N"]
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        "MÜLLER-VANTORROW, Zoë, 25/02/1999, seen",
+        "Muller Vantorrow, Zoë, 25/02/1999, seen",
+        "Zoë Müller\u2019Vantorrow,25.02.1999",
+    ],
+)
+def test_a_line_outside_ascii_is_folded_before_its_names_are_looked_up(row: str) -> None:
+    zoe = Person("S-M", "Zoe", "Müller-Vantorrow", date_of_birth=date(1999, 2, 25))
+    matcher = Fingerprint.build([zoe, *OTHERS], today=TODAY)
+    for encoding in ("utf-8", "cp1252"):
+        found = matcher.match(f"intel log\n{row}\n".encode(encoding), escalate=False)
+        assert {"name", "dob"} <= found.people[0], encoding
+
+
+def test_a_near_miss_outside_ascii_is_counted() -> None:
+    zoe = Person("S-M", "Zoe", "Müller", date_of_birth=date(1999, 2, 25))
+    matcher = Fingerprint.build([zoe, *OTHERS], today=TODAY)
+    found = matcher.match("MÜLLER, Chloé, 25/02/1999, seen\n".encode(), escalate=False)
+    assert found.people == {}
+    assert found.near_misses == 1
