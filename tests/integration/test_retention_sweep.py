@@ -43,6 +43,15 @@ def _later(register: Register, days: int) -> None:
     register.uow.clock = lambda: moved
 
 
+def _due(register: Register, n: int, *, days: int = 190) -> list[str]:
+    """``n`` quiet zero-score entries on one list, ``days`` later: each due for removal."""
+    cast = make_cast(register)
+    matrix = authorised_list(register, cast)
+    written = [_quiet(register, cast, matrix, i) for i in range(n)]
+    _later(register, days)
+    return written
+
+
 def _count(register: Register, table: type, *where: object) -> int:
     with register.uow.read_only() as session:
         return int(session.scalar(select(func.count()).select_from(table).where(*where)) or 0)
@@ -80,11 +89,7 @@ def test_zero_score_entry_quiet_six_months_is_removed_with_its_intelligence(
 
 
 def test_dry_run_changes_nothing(register: Register) -> None:
-    cast = make_cast(register)
-    matrix = authorised_list(register, cast)
-    for n in range(3):
-        _quiet(register, cast, matrix, n)
-    _later(register, 400)
+    _due(register, 3, days=400)
     report = sweep(uow=register.uow, dry_run=True)
     assert report.removed == 3
     assert report.dry_run
@@ -337,11 +342,8 @@ def test_the_sweep_removes_entries_in_the_order_they_are_stored(register: Regist
     Rows never updated are stored in the order they were written, on both databases, and eight
     random ids come out in that order once in 40,320 sweeps.
     """
-    cast = make_cast(register)
-    matrix = authorised_list(register, cast)
-    written = [_quiet(register, cast, matrix, n) for n in range(8)]
+    written = _due(register, 8)
     assert written != sorted(written)
-    _later(register, 190)
 
     report = sweep(uow=register.uow, batch_size=1)  # a page is read sorted; one a page
 
@@ -351,11 +353,7 @@ def test_the_sweep_removes_entries_in_the_order_they_are_stored(register: Regist
 def test_the_collector_is_held_off_the_heap_only_while_a_sweep_runs(register: Register) -> None:
     import gc
 
-    cast = make_cast(register)
-    matrix = authorised_list(register, cast)
-    for n in range(2):
-        _quiet(register, cast, matrix, n)
-    _later(register, 190)
+    _due(register, 2)
     before = gc.get_threshold()
     during: list[tuple[int, tuple[int, int, int]]] = []
 
