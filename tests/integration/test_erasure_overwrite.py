@@ -9,15 +9,16 @@ The key store (a SQLite file beside the data in both cases) is scanned for the k
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine, make_url, select
+from sqlalchemy import Engine, make_url, select, update
 
 from listwarden.bootstrap import Register
 from listwarden.crypto.keystore_schema import data_keys
 from listwarden.services.entries import NewEvidence, NewIntelligence
 from listwarden.services.erasure import ERASED_TABLES, erase_subject, overwrite_erased
+from listwarden.services.retention import sweep
 from listwarden.store.tables import Entry, EvidenceItem, IntelligenceItem, MonitoringRecord, Subject
 from tests.factories import add_person, authorised_list, make_cast
 
@@ -167,3 +168,21 @@ def _assert_no_page_holds(engine: Engine, needles: list[bytes]) -> None:
                     ).scalar_one()
                 )
                 assert not [n for n in needles if n in page], f"{relation} block {block}"
+
+
+def test_no_byte_of_a_person_the_sweep_removed_remains(register: Register) -> None:
+    """The sweep lets its WAL gather thousands of pages between checkpoints: it must still
+    leave none of them, nor any page it wrote, holding the people it removed."""
+    traces = _setup(register)
+    with register.uow.transaction() as session:
+        session.execute(update(Entry).values(score=0))
+    moved = register.uow.now() + timedelta(days=400)
+    register.uow.clock = lambda: moved
+
+    assert sweep(uow=register.uow).subjects_erased == 39
+
+    if register.engine.dialect.name == "sqlite":
+        main_files = _sqlite_files(register.settings.resolved_database_url)
+        assert _found(main_files, [traces.key, *traces.rows]) == []
+    else:
+        _assert_no_tuple_holds(register.engine, [traces.subject_id.encode(), *traces.rows])

@@ -2,10 +2,11 @@
 
 For each list (suspended ones too) the sweep loads its retention schedule, selects with SQL only
 the entries that could be due (a removal rule's or retention group's day threshold passed, or a
-review falling due) by one scan in storage order, reads them in pages by id, decides each with
-``domain.retention.decide`` and removes what must go through ``erasure.erase_entries``, a batch
-at a time: the entry with its evidence, intelligence, reviews, holds and assessments, and the
-person too when they are left on no list, with a certificate.
+review falling due) by one scan in storage order, reads them in pages in that order, decides
+each with ``domain.retention.decide`` and removes what must go through
+``erasure.erase_entries``, a batch at a time: the entry with its evidence, intelligence,
+reviews, holds and assessments, and the person too when they are left on no list, with a
+certificate.
 
 Safe to kill at any point: a batch is erased in the erasure service's own crash-safe order, and
 the identifiers-only ``removals`` rows of what it removes commit in the same transaction as the
@@ -553,7 +554,7 @@ def _candidates_found_first(
     uow: UnitOfWork, list_id: str, schedule: RetentionSchedule, day: date, size: int
 ) -> Iterator[list[_Candidate]]:
     """:func:`_batches`, with the candidates' ids found first by one scan in storage order,
-    then read in pages by id (the sweep, and the look of law 12 that changes nothing).
+    then read in pages in that order (the sweep, and the look of law 12 that changes nothing).
 
     Walking the primary key fetches each row out of storage order: at a million entries the
     scan is ten times faster. Only the candidates' ids are held; a schedule that cannot be
