@@ -130,10 +130,10 @@ class NameSweep:
         """The candidates whose whole name is written as one phrase in ``near``, each name
         looked for once however many people share it."""
         people: dict[int, None] = {}
-        adjacent: dict[tuple[tuple[str, ...], str], bool] = {}
+        adjacent: dict[tuple[tuple[str, ...], tuple[str, ...]], bool] = {}
         for index in candidates:
             entry = self._entries[index]
-            name = (entry.family, entry.given[0])
+            name = (entry.family, entry.given[:1])  # all that has_adjacent_name reads
             written = adjacent.get(name)
             if written is None:
                 written = adjacent[name] = near.has_adjacent_name(entry)
